@@ -1,0 +1,55 @@
+# The README's quick start: `make book` builds the book, `make test` runs every test.
+# Both work on a fresh Debian/Ubuntu machine that has Python 3.11 and apt.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+LOCK   := requirements/lock.txt
+# Strict: warnings are errors, nitpicky cross-references, report every problem at once.
+BUILD_FLAGS ?= --warningiserror --nitpick --keep-going
+
+.PHONY: book test lock clean browser-deps
+
+# A venv is made once; `pip install` runs again only when the dependencies change.
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11")'
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "python -m venv failed: on Debian/Ubuntu install the venv module:"; \
+	  echo "  sudo apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
+
+$(VENV)/.book-installed: $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) --editable .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.book-installed
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) --editable ".[test]"
+	touch $@
+
+book: $(VENV)/.book-installed
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	@echo ""
+	@echo "The book is built. Open $(CURDIR)/_build/html/index.html"
+	@echo "or serve it: $(BIN)/python -m http.server --directory _build/html 8000"
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "The browser tests need Debian's Chromium. Run:"; \
+	  echo "  sudo apt-get install chromium"; \
+	  echo "then run 'make test' again."; exit 1; \
+	fi
+
+test: $(VENV)/.test-installed browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the exact versions after changing the ranges in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade --editable ".[test]"
+	$(BIN)/python -m pip freeze --exclude-editable --exclude qantar | grep -v '^-e' > $(LOCK)
+
+clean:
+	rm -rf _build

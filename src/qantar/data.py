@@ -1,0 +1,397 @@
+"""Load the module's tables from ``data/`` through their schema in ``datapackage.json``.
+
+Every table is checked against its Frictionless-style schema before it is handed
+out: column names, types, required fields, enumerations, patterns, unique keys
+and foreign keys.  Any problem raises :class:`DataError`, whose message names the
+file, the row and the field, so that a broken data file fails the book build
+loudly instead of showing wrong numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PACKAGE_FILE = "datapackage.json"
+FIELD_TYPES = ("string", "integer", "number", "date", "boolean", "year")
+# Pandas dtypes for each schema type: nullable extension types, so that an
+# optional empty cell is <NA> rather than a silent float NaN or the text "nan".
+PANDAS_DTYPES = {
+    "string": "string",
+    "integer": "Int64",
+    "year": "Int64",
+    "number": "Float64",
+    "boolean": "boolean",
+}
+
+
+class DataError(ValueError):
+    """A data file does not match its schema; the message says where and how to fix it."""
+
+    def __init__(self, file: str | Path, message: str, *, row: int | None = None,
+                 line: int | None = None, field: str | None = None) -> None:
+        self.file = str(file)
+        self.row = row
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = [self.file]
+        if row is not None:
+            where.append(f"row {row}" + (f" (line {line})" if line is not None else ""))
+        if field is not None:
+            where.append(f"field '{field}'")
+        super().__init__(", ".join(where) + ": " + message)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a table, as the schema describes it."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    unique: bool = False
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    minimum: Any = None
+    maximum: Any = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: str
+    resource: str
+    reference_field: str
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table of the data package: where it lives and what each column holds."""
+
+    name: str
+    path: Path
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+def repository_root() -> Path:
+    """The folder that holds ``_config.yml`` when the package runs from a checkout."""
+    return Path(__file__).resolve().parents[2]
+
+
+def data_dir() -> Path:
+    """Where the tables are: ``$QANTAR_DATA_DIR``, else the nearest ``data/`` at or above the current
+    folder (a chapter run from ``chapters/`` finds the book's tables), else the checkout's ``data/``."""
+    configured = os.environ.get("QANTAR_DATA_DIR")
+    if configured:
+        path = Path(configured).expanduser().resolve()
+        if not (path / PACKAGE_FILE).is_file():
+            raise DataError(path / PACKAGE_FILE, "QANTAR_DATA_DIR points to a folder without a datapackage.json")
+        return path
+    cwd = Path.cwd().resolve()
+    candidates = [folder / "data" for folder in (cwd, *cwd.parents)]
+    candidates.append(repository_root() / "data")
+    for candidate in candidates:
+        if (candidate / PACKAGE_FILE).is_file():
+            return candidate
+    raise DataError(PACKAGE_FILE, "no data/datapackage.json found next to the package or above the current "
+                    "folder; set QANTAR_DATA_DIR to the folder that holds it")
+
+
+def _relative(path: Path) -> str:
+    """A path as a reader would look for it: relative to the cwd when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_package(folder: Path | None = None) -> dict[str, TableSchema]:
+    """Read and check ``datapackage.json``: every resource and field well formed and described."""
+    folder = Path(folder) if folder is not None else data_dir()
+    package_path = folder / PACKAGE_FILE
+    stat = package_path.stat()
+    return _read_package_cached(str(package_path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read_package_cached(package_path: str, _mtime: int, _size: int) -> dict[str, TableSchema]:
+    path = Path(package_path)
+    shown = _relative(path)
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DataError(shown, f"is not valid JSON: {error}") from None
+    resources = package.get("resources")
+    if not isinstance(resources, list) or not resources:
+        raise DataError(shown, "has no 'resources' list")
+    for key in ("licenses", "sources"):
+        if not package.get(key):
+            raise DataError(shown, f"the package needs a non-empty '{key}' list")
+    tables: dict[str, TableSchema] = {}
+    for index, resource in enumerate(resources):
+        name = resource.get("name") or f"#{index}"
+        where = f"{shown} (resource '{name}')"
+        for key in ("name", "path", "title", "description", "schema"):
+            if not resource.get(key):
+                raise DataError(where, f"missing '{key}'")
+        if name in tables:
+            raise DataError(where, "a resource of that name is listed twice")
+        fields = tuple(_parse_field(where, spec) for spec in resource["schema"].get("fields", []))
+        if not fields:
+            raise DataError(where, "the schema lists no fields")
+        names = [f.name for f in fields]
+        duplicated = {n for n in names if names.count(n) > 1}
+        if duplicated:
+            raise DataError(where, f"fields listed twice: {sorted(duplicated)}")
+        primary_key = resource["schema"].get("primaryKey", [])
+        primary_key = (primary_key,) if isinstance(primary_key, str) else tuple(primary_key)
+        for key in primary_key:
+            if key not in names:
+                raise DataError(where, f"primaryKey '{key}' is not a field")
+        foreign_keys = []
+        for spec in resource["schema"].get("foreignKeys", []):
+            reference = spec.get("reference", {})
+            foreign_key = ForeignKey(spec.get("fields"), reference.get("resource"), reference.get("fields"))
+            if foreign_key.fields not in names or not foreign_key.resource or not foreign_key.reference_field:
+                raise DataError(where, f"malformed foreign key {spec!r}")
+            foreign_keys.append(foreign_key)
+        tables[name] = TableSchema(
+            name=name, path=path.parent / resource["path"], title=resource["title"],
+            description=resource["description"], fields=fields, primary_key=primary_key,
+            foreign_keys=tuple(foreign_keys),
+            extra={k: v for k, v in resource.items() if k not in {"schema"}},
+        )
+    for table in tables.values():
+        for foreign_key in table.foreign_keys:
+            target = tables.get(foreign_key.resource)
+            if target is None or foreign_key.reference_field not in target.field_names:
+                raise DataError(f"{shown} (resource '{table.name}')",
+                                f"foreign key points to unknown {foreign_key.resource}.{foreign_key.reference_field}")
+    return tables
+
+
+def _parse_field(where: str, spec: dict) -> Field:
+    name = spec.get("name")
+    if not name:
+        raise DataError(where, f"a field has no name: {spec!r}")
+    kind = spec.get("type", "string")
+    if kind not in FIELD_TYPES:
+        raise DataError(where, f"type '{kind}' is not one of {', '.join(FIELD_TYPES)}", field=name)
+    if not str(spec.get("description", "")).strip():
+        raise DataError(where, "every field needs a description", field=name)
+    constraints = spec.get("constraints", {})
+    enum = constraints.get("enum")
+    return Field(
+        name=name, type=kind, description=spec["description"],
+        required=bool(constraints.get("required", False)), unique=bool(constraints.get("unique", False)),
+        enum=tuple(enum) if enum else None, pattern=constraints.get("pattern"),
+        minimum=constraints.get("minimum"), maximum=constraints.get("maximum"),
+    )
+
+
+def _convert(value: str, column: Field) -> Any:
+    """Turn one CSV cell into its typed value, or raise ValueError saying what was expected."""
+    if column.type == "string":
+        return value
+    if column.type in ("integer", "year"):
+        if not re.fullmatch(r"-?\d+", value):
+            raise ValueError(f"'{value}' is not a whole number (write digits only, no separators)")
+        return int(value)
+    if column.type == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a number (use a dot for decimals, no separators)") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"'{value}' is not a finite number")
+        return number
+    if column.type == "date":
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not an ISO date (YYYY-MM-DD)") from None
+    if column.type == "boolean":
+        if value not in ("true", "false"):
+            raise ValueError(f"'{value}' is not a boolean (write true or false)")
+        return value == "true"
+    raise AssertionError(column.type)
+
+
+def _check_constraints(value: Any, raw: str, column: Field) -> None:
+    if column.enum is not None and raw not in column.enum:
+        raise ValueError(f"'{raw}' is not one of the allowed values: {', '.join(column.enum)}")
+    if column.pattern is not None and not re.fullmatch(column.pattern, raw):
+        raise ValueError(f"'{raw}' does not match the pattern {column.pattern}")
+    for bound, compare, word in ((column.minimum, lambda a, b: a < b, "below the minimum"),
+                                 (column.maximum, lambda a, b: a > b, "above the maximum")):
+        if bound is None:
+            continue
+        limit = dt.date.fromisoformat(bound) if column.type == "date" else bound
+        if compare(value, limit):
+            raise ValueError(f"'{raw}' is {word} {bound}")
+
+
+def read_rows(table: TableSchema) -> list[dict[str, Any]]:
+    """Read a table's CSV and check every row against the schema; foreign keys are checked by :func:`load`."""
+    shown = _relative(table.path)
+    if not table.path.is_file():
+        raise DataError(shown, f"the file of table '{table.name}' is missing")
+    try:
+        text = table.path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(shown, f"is not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(shown, "is empty; the first line must name the columns") from None
+    except csv.Error as error:
+        raise DataError(shown, f"the header line is not valid CSV: {error}", line=1) from None
+    expected = table.field_names
+    missing = [name for name in expected if name not in header]
+    if missing:
+        raise DataError(shown, f"missing column(s): add them to the header line (expected {', '.join(expected)})",
+                        line=1, field=missing[0])
+    unknown = [name for name in header if name not in expected]
+    if unknown:
+        raise DataError(shown, "column not described in datapackage.json: describe it there or remove it",
+                        line=1, field=unknown[0])
+    if header != expected:
+        raise DataError(shown, f"columns are out of order: expected {', '.join(expected)}", line=1)
+
+    fields = table.fields
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, dict[Any, int]] = {f.name: {} for f in fields if f.unique}
+    seen_keys: dict[tuple, int] = {}
+    row_number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise DataError(shown, f"not valid CSV: {error}", row=row_number + 1, line=reader.line_num) from None
+        row_number += 1
+        line = reader.line_num
+        if not cells:
+            raise DataError(shown, "blank line inside the table; delete it", row=row_number, line=line)
+        if len(cells) != len(fields):
+            raise DataError(shown, f"has {len(cells)} cells but the header has {len(fields)} "
+                            "(a comma inside a value must be inside double quotes)", row=row_number, line=line)
+        record: dict[str, Any] = {}
+        for column, raw in zip(fields, cells):
+            if raw != raw.strip():
+                raise DataError(shown, "value has spaces at its start or end; remove them",
+                                row=row_number, line=line, field=column.name)
+            if raw == "":
+                if column.required:
+                    raise DataError(shown, "is required but empty", row=row_number, line=line, field=column.name)
+                record[column.name] = None
+                continue
+            try:
+                value = _convert(raw, column)
+                _check_constraints(value, raw, column)
+            except ValueError as error:
+                raise DataError(shown, str(error), row=row_number, line=line, field=column.name) from None
+            if column.unique:
+                if value in seen[column.name]:
+                    raise DataError(shown, f"'{raw}' repeats row {seen[column.name][value]}; values must be unique",
+                                    row=row_number, line=line, field=column.name)
+                seen[column.name][value] = row_number
+            record[column.name] = value
+        if table.primary_key:
+            key = tuple(record[name] for name in table.primary_key)
+            if key in seen_keys:
+                raise DataError(shown, f"key {key} repeats row {seen_keys[key]}", row=row_number, line=line,
+                                field=table.primary_key[0])
+            seen_keys[key] = row_number
+        record["__line__"] = line
+        rows.append(record)
+    return rows
+
+
+def _check_foreign_keys(table: TableSchema, rows: list[dict[str, Any]], tables: dict[str, TableSchema]) -> None:
+    for foreign_key in table.foreign_keys:
+        target = tables[foreign_key.resource]
+        allowed = {row[foreign_key.reference_field] for row in _rows_cached(target)}
+        for number, row in enumerate(rows, start=1):
+            value = row[foreign_key.fields]
+            if value is not None and value not in allowed:
+                raise DataError(_relative(table.path),
+                                f"'{value}' is not a {foreign_key.reference_field} in {_relative(target.path)}; "
+                                f"add that row there or fix the id",
+                                row=number, line=row["__line__"], field=foreign_key.fields)
+
+
+def _rows_cached(table: TableSchema) -> list[dict[str, Any]]:
+    stat = table.path.stat() if table.path.is_file() else None
+    return _rows_by_version(table, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+
+
+@lru_cache(maxsize=64)
+def _rows_by_version(table: TableSchema, _mtime: int, _size: int) -> list[dict[str, Any]]:
+    return read_rows(table)
+
+
+def load_rows(name: str, folder: Path | str | None = None) -> list[dict[str, Any]]:
+    """The checked rows of table ``name`` as plain dicts (typed values; ``None`` for an empty cell)."""
+    tables = read_package(Path(folder) if folder is not None else None)
+    if name not in tables:
+        raise DataError(PACKAGE_FILE, f"no table named '{name}'; the tables are: {', '.join(sorted(tables))}")
+    table = tables[name]
+    rows = _rows_cached(table)
+    _check_foreign_keys(table, rows, tables)
+    return [{k: v for k, v in row.items() if k != "__line__"} for row in rows]
+
+
+def load(name: str, folder: Path | str | None = None) -> pd.DataFrame:
+    """Load table ``name`` from ``data/`` as a typed DataFrame, after checking it against its schema.
+
+    >>> sources = load("sources")   # doctest: +SKIP
+    """
+    tables = read_package(Path(folder) if folder is not None else None)
+    rows = load_rows(name, folder)
+    table = tables[name]
+    columns = {}
+    for column in table.fields:
+        values = [row[column.name] for row in rows]
+        if column.type == "date":
+            columns[column.name] = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
+        else:
+            columns[column.name] = pd.array(values, dtype=PANDAS_DTYPES[column.type])
+    frame = pd.DataFrame(columns, columns=table.field_names)
+    frame.attrs["table"] = name
+    frame.attrs["title"] = table.title
+    return frame
+
+
+def table_names(folder: Path | str | None = None) -> list[str]:
+    """The names of every table in the data package, in the order it lists them."""
+    return list(read_package(Path(folder) if folder is not None else None))
+
+
+def validate_all(folder: Path | str | None = None) -> dict[str, int]:
+    """Load every table (schema and foreign keys); return the row count of each or raise DataError."""
+    return {name: len(load_rows(name, folder)) for name in table_names(folder)}

@@ -1,0 +1,176 @@
+"""The strict build of the real book, and what its HTML pages show."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from qantar.excerpts import normalise_whitespace
+
+from conftest import REPO, build_book, copy_book, failure_report
+
+pytestmark = pytest.mark.book
+
+# Pages Sphinx writes on its own, whatever the table of contents says.
+GENERATED_PAGES = {"search.html", "genindex.html"}
+
+
+def toc_pages() -> list[str]:
+    """Every page the table of contents lists, as the .html path the build writes."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return [str(Path(page).with_suffix(".html")) for page in pages]
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_every_toc_page_is_built_and_nothing_else(built_book):
+    expected = set(toc_pages())
+    built = {str(p.relative_to(built_book)) for p in built_book.rglob("*.html")
+             if not str(p.relative_to(built_book)).startswith(("_static", "_sources", "_images"))}
+    assert expected <= built, f"pages in _toc.yml that were not built: {sorted(expected - built)}"
+    assert built - expected <= GENERATED_PAGES, f"pages built that _toc.yml does not list: {sorted(built - expected - GENERATED_PAGES)}"
+    for folder in ("data", "exercises", "src", "tests", ".venv"):
+        assert not (built_book / folder).exists(), f"{folder}/ was read as pages"
+
+
+def test_no_page_shows_a_traceback_or_error_output(built_book):
+    for page in toc_pages():
+        document = soup(built_book / page)
+        bad = document.select(".output.traceback, .output.stderr, .output.error, .system-message, .problematic")
+        assert not bad, f"{page} shows error output: {bad[0].get_text()[:300]}"
+        assert "Traceback (most recent call last)" not in document.get_text(), page
+
+
+def test_every_excerpt_on_a_page_matches_the_data(built_book):
+    with (REPO / "data" / "excerpts.csv").open(encoding="utf-8", newline="") as handle:
+        quotes = {row["excerpt_id"]: row for row in csv.DictReader(handle)}
+    shown = 0
+    for page in toc_pages():
+        for figure in soup(built_book / page).select("[data-excerpt-id]"):
+            excerpt_id = figure["data-excerpt-id"]
+            assert excerpt_id in quotes, f"{page} shows an excerpt that is not in data/excerpts.csv: {excerpt_id}"
+            quote = figure.select_one(".qantar-excerpt__quote").get_text()
+            assert normalise_whitespace(quote) == normalise_whitespace(quotes[excerpt_id]["quote"]), (page, excerpt_id)
+            assert figure["data-source-id"] == quotes[excerpt_id]["source_id"]
+            assert figure.select_one(".qantar-excerpt__attribution").get_text().strip()
+            shown += 1
+    assert shown >= 1, "no page shows an excerpt, so the check above checked nothing"
+
+
+def test_the_footer_has_author_year_and_licence(built_book):
+    text = normalise_whitespace(soup(built_book / "index.html").get_text(" "))
+    assert "By The Qandy Qantar module authors" in text
+    assert re.search(r"© Copyright 20\d\d", text)
+
+
+def test_no_page_loads_anything_from_another_host(built_book):
+    """Scripts, styles, images and frames come from the site itself (links to read elsewhere are fine)."""
+    for page in built_book.rglob("*.html"):
+        document = soup(page)
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
+                               ("source", "src"), ("video", "src"), ("audio", "src")):
+            for element in document.find_all(tag):
+                value = element.get(attribute) or ""
+                if tag == "link" and not {"stylesheet", "preload", "icon", "modulepreload"} & set(element.get("rel", [])):
+                    continue
+                assert not re.match(r"(https?:)?//", value), f"{page.name} loads {value}"
+
+
+def write_small_book(folder: Path, chapter: str) -> None:
+    """A one-chapter book with the project's configuration, data and extension."""
+    copy_book(folder)
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n- file: chapters/probe\n", encoding="utf-8")
+    (folder / "chapters").mkdir(exist_ok=True)
+    (folder / "chapters" / "probe.md").write_text(textwrap.dedent(chapter), encoding="utf-8")
+
+
+NOTEBOOK_HEADER = """\
+    ---
+    jupytext:
+      text_representation:
+        format_name: myst
+    kernelspec:
+      name: python3
+      display_name: Python 3
+    ---
+"""
+
+
+def test_an_exception_in_a_cell_fails_the_build_naming_chapter_and_cell(tmp_path):
+    folder = tmp_path / "book"
+    write_small_book(folder, NOTEBOOK_HEADER + """\
+    # Probe
+
+    ```{code-cell} ipython3
+    total = 1
+    ```
+
+    ```{code-cell} ipython3
+    raise ValueError("a deliberate failure in the second cell")
+    ```
+    """)
+    result = build_book(folder)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, "a failing cell did not fail the build"
+    assert "chapters/probe.md" in log
+    assert 'raise ValueError("a deliberate failure in the second cell")' in log
+
+
+def test_a_broken_data_file_fails_the_build_loudly(tmp_path):
+    folder = tmp_path / "book"
+    copy_book(folder)
+    path = folder / "data" / "excerpts.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    header, first = text[0], text[1]
+    text[1] = first.replace(first.split(",")[1], "unknown_source", 1)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    result = build_book(folder)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, "a broken table did not fail the build"
+    assert "excerpts.csv, row 1 (line 2), field 'source_id': 'unknown_source' is not a source_id" in log, failure_report(result)
+
+
+def test_notebook_pages_execute_and_show_excerpts_from_the_package(tmp_path):
+    """A chapter written as a notebook shows an excerpt through ``qantar.excerpt`` in the built page."""
+    folder = tmp_path / "book"
+    write_small_book(folder, NOTEBOOK_HEADER + """\
+    # Probe
+
+    ```{code-cell} ipython3
+    from qantar import excerpt, load
+    sources = load("sources")
+    excerpt("raia-troops-2500")
+    ```
+
+    ```{code-cell} ipython3
+    len(sources)
+    ```
+    """)
+    result = build_book(folder)
+    assert result.returncode == 0, failure_report(result)
+    page = soup(folder / "_build" / "html" / "chapters" / "probe.html")
+    figure = page.select_one('[data-excerpt-id="raia-troops-2500"]')
+    assert figure is not None and "2,500" in figure.get_text()
+    with (folder / "data" / "sources.csv").open(encoding="utf-8") as handle:
+        rows = sum(1 for _ in csv.DictReader(handle))
+    assert str(rows) in [node.get_text().strip() for node in page.select(".cell_output pre")]
