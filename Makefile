@@ -8,7 +8,7 @@ LOCK   := requirements/lock.txt
 # Strict: warnings are errors, nitpicky cross-references, report every problem at once.
 BUILD_FLAGS ?= --warningiserror --nitpick --keep-going
 
-.PHONY: book test lock clean browser-deps
+.PHONY: book test lab serve lock clean browser-deps
 
 # A venv is made once; `pip install` runs again only when the dependencies change.
 $(BIN)/python:
@@ -46,9 +46,18 @@ browser-deps:
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The chapters as notebooks in JupyterLab (jupytext opens the MyST .md files as notebooks).
+lab: $(VENV)/.book-installed
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) --editable ".[lab]"
+	$(BIN)/jupyter lab chapters/
+
+# The built site on http://127.0.0.1:8000 (after `make book`).
+serve:
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
 # Refresh the exact versions after changing the ranges in pyproject.toml.
 lock: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade --editable ".[test]"
+	$(BIN)/python -m pip install --quiet --upgrade --editable ".[test,lab]"
 	$(BIN)/python -m pip freeze --exclude-editable --exclude qantar | grep -v '^-e' > $(LOCK)
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as html_module
 import shutil
 from pathlib import Path
 
@@ -77,7 +78,8 @@ def test_render_shows_quote_author_outlet_date_link_and_notes():
     assert 'data-excerpt-id="raia-troops-2500"' in html
     assert "<blockquote" in html and "deploying 2,500 (mostly Russian) peacekeeping troops" in html
     assert "RAIA Team" in html and "10 January 2022" in html
-    assert "Troop figures differ between sources" in html
+    assert item.note and html_module.escape(item.note) in html
+    assert html_module.escape(item.source.note) in html
     assert item._repr_html_() == html
 
 
