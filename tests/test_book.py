@@ -174,3 +174,23 @@ def test_notebook_pages_execute_and_show_excerpts_from_the_package(tmp_path):
     with (folder / "data" / "sources.csv").open(encoding="utf-8") as handle:
         rows = sum(1 for _ in csv.DictReader(handle))
     assert str(rows) in [node.get_text().strip() for node in page.select(".cell_output pre")]
+
+
+def test_the_data_page_documents_every_table_with_a_working_download(built_book):
+    from qantar.data import read_package, validate_all
+
+    counts = validate_all(REPO / "data")
+    page = built_book / "data-tables.html"
+    document = soup(page)
+    for name, table in read_package(REPO / "data").items():
+        block = document.select_one(f"#table-{name}")
+        assert block is not None, f"the data page has no block for {name}"
+        text = normalise_whitespace(block.get_text(" "))
+        assert f"{counts[name]} rows" in text
+        assert table.description[:60] in text
+        fields = [row.select("td")[0].get_text().strip() for row in block.select("table tbody tr")]
+        assert fields == table.field_names
+        link = block.select_one("a.download, a[download]")
+        assert link is not None, f"no download link for {name}"
+        target = (page.parent / link["href"]).resolve()
+        assert target.is_file() and target.read_bytes() == table.path.read_bytes()

@@ -65,6 +65,7 @@ class Field:
     pattern: str | None = None
     minimum: Any = None
     maximum: Any = None
+    separator: str | None = None  # a list of values in one cell, e.g. "a; b" (checked item by item)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def _parse_field(where: str, spec: dict) -> Field:
         required=bool(constraints.get("required", False)), unique=bool(constraints.get("unique", False)),
         enum=tuple(enum) if enum else None, pattern=constraints.get("pattern"),
         minimum=constraints.get("minimum"), maximum=constraints.get("maximum"),
+        separator=spec.get("separator"),
     )
 
 
@@ -239,6 +241,8 @@ def _convert(value: str, column: Field) -> Any:
 
 
 def _check_constraints(value: Any, raw: str, column: Field) -> None:
+    if column.separator and any(not item.strip() or item != item.strip() for item in raw.split(column.separator)):
+        raise ValueError(f"'{raw}' has an empty or badly spaced item; separate items with '{column.separator}'")
     if column.enum is not None and raw not in column.enum:
         raise ValueError(f"'{raw}' is not one of the allowed values: {', '.join(column.enum)}")
     if column.pattern is not None and not re.fullmatch(column.pattern, raw):
@@ -333,16 +337,21 @@ def read_rows(table: TableSchema) -> list[dict[str, Any]]:
 
 
 def _check_foreign_keys(table: TableSchema, rows: list[dict[str, Any]], tables: dict[str, TableSchema]) -> None:
+    columns = {column.name: column for column in table.fields}
     for foreign_key in table.foreign_keys:
         target = tables[foreign_key.resource]
         allowed = {row[foreign_key.reference_field] for row in _rows_cached(target)}
+        separator = columns[foreign_key.fields].separator
         for number, row in enumerate(rows, start=1):
-            value = row[foreign_key.fields]
-            if value is not None and value not in allowed:
-                raise DataError(_relative(table.path),
-                                f"'{value}' is not a {foreign_key.reference_field} in {_relative(target.path)}; "
-                                f"add that row there or fix the id",
-                                row=number, line=row["__line__"], field=foreign_key.fields)
+            cell = row[foreign_key.fields]
+            if cell is None:
+                continue
+            for value in (cell.split(separator) if separator else [cell]):
+                if value not in allowed:
+                    raise DataError(_relative(table.path),
+                                    f"'{value}' is not a {foreign_key.reference_field} in {_relative(target.path)}; "
+                                    f"add that row there or fix the id",
+                                    row=number, line=row["__line__"], field=foreign_key.fields)
 
 
 def _rows_cached(table: TableSchema) -> list[dict[str, Any]]:

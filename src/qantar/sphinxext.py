@@ -13,7 +13,11 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from qantar.data import DataError, data_dir, read_package, validate_all
+import json
+
+from sphinx import addnodes
+
+from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -37,6 +41,88 @@ class ExcerptDirective(SphinxDirective):
         except DataError as error:
             raise self.error(str(error)) from None
         return [nodes.raw("", render_html(item), format="html")]
+
+
+TYPE_LABELS = {"string": "text", "integer": "whole number", "number": "number", "date": "date (ISO)",
+               "boolean": "true/false", "year": "year"}
+
+
+def describe_constraints(column: Field) -> str:
+    """The rules of a field in words, for the data page."""
+    rules = []
+    if column.required:
+        rules.append("required")
+    if column.unique:
+        rules.append("unique")
+    if column.enum:
+        rules.append("one of: " + ", ".join(column.enum))
+    if column.separator:
+        rules.append(f"a list separated by “{column.separator}”")
+    if column.minimum is not None:
+        rules.append(f"from {column.minimum}")
+    if column.maximum is not None:
+        rules.append(f"to {column.maximum}")
+    return "; ".join(rules)
+
+
+def simple_table(header: list[str], rows: list[list[str]], classes: list[str]) -> nodes.table:
+    """A docutils table of plain-text cells."""
+    table = nodes.table(classes=classes)
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for _ in header:
+        group += nodes.colspec(colwidth=1)
+    for section, content in ((nodes.thead(), [header]), (nodes.tbody(), rows)):
+        for values in content:
+            row = nodes.row()
+            for value in values:
+                row += nodes.entry("", nodes.paragraph(text=value))
+            section += row
+        group += section
+    return table
+
+
+class DataTableDirective(SphinxDirective):
+    """``:::{data-table} name`` documents one table of ``data/``: description, size, sources, licence, download, fields."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        folder = book_data_dir(self.env.app)
+        name = self.arguments[0]
+        tables = read_package(folder)
+        if name not in tables:
+            raise self.error(f"no table named '{name}' in {folder / PACKAGE_FILE}; the tables are: {', '.join(tables)}")
+        table = tables[name]
+        self.env.note_dependency(str(table.path))
+        self.env.note_dependency(str(folder / PACKAGE_FILE))
+        package = json.loads((folder / PACKAGE_FILE).read_text(encoding="utf-8"))
+        licence = ", ".join(item.get("name", "") for item in package.get("licenses", []))
+        rows = load_rows(name, folder)
+        field_names = table.field_names
+
+        container = nodes.container(classes=["qantar-table-doc"], ids=[f"table-{name}"])
+        container += nodes.paragraph(text=table.description)
+        facts = nodes.paragraph()
+        facts += nodes.strong(text=f"{len(rows)} rows")
+        if "source_id" in field_names:
+            separator = next(f.separator for f in table.fields if f.name == "source_id")
+            cited = {item for row in rows if row["source_id"]
+                     for item in (row["source_id"].split(separator) if separator else [row["source_id"]])}
+            facts += nodes.Text(f", citing {len(cited)} sources")
+        facts += nodes.Text(f". Licence: {licence}. Download: ")
+        relative = table.path.resolve().relative_to(Path(self.env.srcdir).resolve()).as_posix()
+        download = addnodes.download_reference("", "", reftarget="/" + relative, refdoc=self.env.docname,
+                                               refexplicit=True)
+        download += nodes.literal(text=table.path.name, classes=["xref", "download"])
+        facts += download
+        facts += nodes.Text(".")
+        container += facts
+        container += simple_table(
+            ["Field", "Type", "Description", "Rules"],
+            [[f.name, TYPE_LABELS[f.type], f.description, describe_constraints(f)] for f in table.fields],
+            classes=["qantar-fields"])
+        return [container]
 
 
 def book_data_dir(app: Sphinx) -> Path:
@@ -77,6 +163,7 @@ def drop_thebe_scripts(app: Sphinx, pagename: str, templatename: str, context: d
 
 def setup(app: Sphinx) -> dict:
     app.add_directive("excerpt", ExcerptDirective)
+    app.add_directive("data-table", DataTableDirective)
     app.connect("builder-inited", check_data)
     app.connect("builder-inited", add_static_files)
     app.connect("html-page-context", drop_thebe_scripts)

@@ -1,0 +1,110 @@
+"""The views of the tables a teacher needs most: claims side by side, a stretch of the timeline, reactions by actor.
+
+Each returns a new DataFrame with the source of every row spelled out (outlet, date,
+title), so that a figure is never shown without who said it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qantar.data import DataError, load
+
+SOURCE_COLUMNS = ["source_id", "outlet", "author", "published", "title", "kind", "url"]
+
+
+def with_sources(frame: pd.DataFrame, folder=None) -> pd.DataFrame:
+    """``frame`` with the outlet, author, date, title, kind and address of each row's source added."""
+    sources = load("sources", folder)[SOURCE_COLUMNS].rename(
+        columns={"title": "source_title", "published": "source_published", "url": "source_url",
+                 "kind": "source_kind"})
+    return frame.merge(sources, on="source_id", how="left", validate="many_to_one")
+
+
+def quantities(folder=None) -> list[str]:
+    """The quantities the claims ledger records, in the order of the schema."""
+    return list(dict.fromkeys(load("claims", folder)["quantity"]))
+
+
+def claims_for(quantity: str, folder=None) -> pd.DataFrame:
+    """Every claim about one quantity, oldest first, with its claimant and source side by side."""
+    claims = load("claims", folder)
+    known = list(dict.fromkeys(claims["quantity"]))
+    if quantity not in known:
+        raise DataError("data/claims.csv", f"no claims about '{quantity}'; the quantities are: {', '.join(known)}")
+    chosen = claims[claims["quantity"] == quantity].copy()
+    chosen["claim"] = [describe_claim(row) for row in chosen.itertuples()]
+    chosen = with_sources(chosen, folder)
+    # Undated claims go last; dates of month or year precision sort before full dates of that period.
+    chosen = chosen.sort_values("as_of", na_position="last", kind="stable")
+    columns = ["claim_id", "as_of", "claim", "value", "value_high", "qualifier", "unit", "claimant", "outlet",
+               "source_published", "source_id", "note"]
+    return chosen[columns].reset_index(drop=True)
+
+
+def describe_claim(row) -> str:
+    """A claim as words: 'about 2,500 troops', '50–60 KZT per litre'."""
+    if row.unit == "year":
+        return f"{int(row.value)}"
+    value = format_number(row.value)
+    if row.qualifier == "range" and not pd.isna(row.value_high):
+        value = f"{value}–{format_number(row.value_high)}"
+    elif row.qualifier != "exact":
+        value = f"{row.qualifier} {value}"
+    return f"{value} {row.unit}"
+
+
+def format_number(number: float) -> str:
+    """A figure as prose writes it: 2,500; 0.5; 120."""
+    number = float(number)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,}"
+
+
+def claims_summary(folder=None) -> pd.DataFrame:
+    """One row per quantity: how many claims, by how many sources, the lowest and highest figure."""
+    claims = load("claims", folder)
+    grouped = claims.groupby("quantity", sort=False)
+    summary = pd.DataFrame({
+        "claims": grouped.size(),
+        "sources": grouped["source_id"].nunique(),
+        "lowest": grouped["value"].min(),
+        "highest": grouped[["value", "value_high"]].max().max(axis=1),
+        "unit": grouped["unit"].first(),
+    })
+    return summary.reset_index()
+
+
+def timeline_between(start: str, end: str, category: str | None = None, actor: str | None = None,
+                     folder=None) -> pd.DataFrame:
+    """Events from ``start`` to ``end`` (ISO dates, both included), optionally of one category or actor."""
+    try:
+        first, last = pd.Timestamp(start), pd.Timestamp(end)
+    except ValueError as error:
+        raise DataError("data/timeline.csv", f"dates must be ISO (YYYY-MM-DD): {error}") from None
+    if first > last:
+        raise DataError("data/timeline.csv", f"the start {start} is after the end {end}")
+    timeline = load("timeline", folder)
+    chosen = timeline[(timeline["date"] >= first) & (timeline["date"] <= last)]
+    if category is not None:
+        chosen = chosen[chosen["category"] == category]
+    if actor is not None:
+        chosen = chosen[chosen["actors"].fillna("").str.split("; ").apply(lambda names: actor in names)]
+    return with_sources(chosen, folder).sort_values(["date", "time_local"], na_position="first",
+                                                     kind="stable").reset_index(drop=True)
+
+
+def reactions_by_actor(actor: str | None = None, folder=None) -> pd.DataFrame:
+    """Reactions in date order, for one actor or all, with their sources."""
+    reactions = load("reactions", folder)
+    if actor is not None:
+        known = sorted(set(reactions["actor"]))
+        if actor not in known:
+            raise DataError("data/reactions.csv", f"no reactions by '{actor}'; the actors are: {', '.join(known)}")
+        reactions = reactions[reactions["actor"] == actor]
+    return with_sources(reactions, folder).sort_values(["date", "actor"], kind="stable").reset_index(drop=True)
+
+
+def stance_table(folder=None) -> pd.DataFrame:
+    """How many statements of each stance each actor made: actors as rows, stances as columns."""
+    reactions = load("reactions", folder)
+    return pd.crosstab(reactions["actor"], reactions["stance"])
