@@ -35,7 +35,7 @@ class Source:
     def byline(self) -> str:
         """Author and outlet as a short attribution, e.g. 'Giuliano Bifolchi, SpecialEurasia'."""
         parts = [part for part in (self.author, self.outlet) if part]
-        return ", ".join(parts) if parts else "Unattributed"
+        return ", ".join(parts) if parts else "Author and outlet not named"
 
 
 def format_partial_date(value: str) -> str:
