@@ -65,3 +65,84 @@ def test_the_landing_page_shows_its_excerpts(browser, site_url):
     assert first.locator("blockquote").is_visible()
     assert first.locator("figcaption").inner_text().startswith("—")
     page.close()
+
+
+# The static exercises on the built instructor guide: the page must agree with Python.
+from qantar.exercises import bank as exercise_bank  # noqa: E402
+from qantar.exercises.checking import check as python_check  # noqa: E402
+
+from answers import wrong_answers  # noqa: E402
+
+STATIC = [e for e in exercise_bank().values() if e.chapter == "guide" and e.kind != "code"]
+
+
+def fill(page, exercise, answer, keyboard: bool) -> None:
+    """Enter ``answer`` in the exercise's form, with the mouse or with the keyboard only."""
+    section = page.locator(f'[data-exercise-id="{exercise.id}"]')
+    page.reload()
+    if exercise.kind in ("choice", "multiple"):
+        chosen = [answer] if exercise.kind == "choice" else list(answer)
+        for option in chosen:
+            box = section.locator(f'input[value="{option}"]')
+            if keyboard:
+                box.focus()
+                page.keyboard.press("Space")
+            else:
+                box.click()
+    elif exercise.kind == "number":
+        field = section.locator("input[type=text]")
+        if keyboard:
+            field.focus()
+            page.keyboard.type(str(answer))
+        else:
+            field.fill(str(answer))
+    else:
+        targets = ({item: str(n) for n, item in enumerate(answer, start=1)} if exercise.kind == "order"
+                   else dict(answer))
+        for item, value in targets.items():
+            select = section.locator(f'select[data-item="{item}"]')
+            if keyboard:
+                options = select.locator("option").all_inner_texts()
+                select.focus()
+                for _ in range(options.index(value)):
+                    page.keyboard.press("ArrowDown")
+            else:
+                select.select_option(value)
+    button = section.locator("button.qantar-exercise__check")
+    if keyboard:
+        button.focus()
+        page.keyboard.press("Enter")
+    else:
+        button.click()
+
+
+@pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
+def test_static_exercises_agree_with_python(browser, site_url, keyboard):
+    page = browser.new_page()
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None) else None)
+    page.goto(f"{site_url}/instructor-guide.html")
+    assert STATIC, "no static exercise on the guide page"
+    for exercise in STATIC:
+        for answer in [exercise.solution, *wrong_answers(exercise)]:
+            fill(page, exercise, answer, keyboard)
+            feedback = page.locator(f'[data-exercise-id="{exercise.id}"] .qantar-exercise__feedback')
+            expected = python_check(exercise, answer)
+            assert feedback.get_attribute("data-correct") == str(expected.correct).lower(), (exercise.id, answer)
+            assert expected.message in feedback.inner_text(), (exercise.id, answer)
+    assert not foreign
+    page.close()
+
+
+def test_code_exercises_show_prompt_note_and_collapsed_hint(browser, site_url):
+    page = browser.new_page()
+    page.goto(f"{site_url}/instructor-guide.html")
+    section = page.locator('[data-exercise-id="guide-distinct-death-tolls"]')
+    assert "checked when the chapter runs as a notebook" in section.inner_text()
+    hint = section.locator("details")
+    assert hint.get_attribute("open") is None
+    hint.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert hint.get_attribute("open") is not None
+    assert page.locator(".jupyter-widgets, .widget-area").count() == 0
+    page.close()

@@ -147,18 +147,23 @@ def add_static_files(app: Sphinx) -> None:
         app.config.html_favicon = str(STATIC_DIR / "favicon.svg")
 
 
-def drop_thebe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Remove sphinx-thebe's scripts: the book runs no live code in the page (launch buttons open Jupyter).
+def drop_unused_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Remove scripts the book never runs, which would only add weight or name third-party hosts.
 
-    sphinx-thebe adds its configuration once per environment read, so an incremental
-    build declares ``THEBE_JS_URL`` twice (a console error), and it names unpkg.com,
-    a third-party host.
+    - sphinx-thebe's configuration: the book runs no live code in the page, and the
+      configuration, added once per environment read, is declared twice on an
+      incremental build (a console error) and names unpkg.com.
+    - the ipywidgets state that myst-nb embeds for executed widgets: every widget the
+      module shows also has a static rendering that wins in the page, and no widget
+      manager is loaded, so the state would only be dead weight.
     """
-    context["script_files"] = [
-        script for script in context.get("script_files", [])
-        if "THEBE_JS_URL" not in str(getattr(script, "attributes", {}).get("body", ""))
-        and not str(getattr(script, "filename", script)).endswith("sphinx-thebe.js")
-    ]
+    def unused(script) -> bool:
+        attributes = getattr(script, "attributes", {}) or {}
+        return ("THEBE_JS_URL" in str(attributes.get("body", ""))
+                or str(getattr(script, "filename", script)).endswith("sphinx-thebe.js")
+                or attributes.get("type") == "application/vnd.jupyter.widget-state+json")
+
+    context["script_files"] = [script for script in context.get("script_files", []) if not unused(script)]
 
 
 def setup(app: Sphinx) -> dict:
@@ -166,6 +171,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("data-table", DataTableDirective)
     app.connect("builder-inited", check_data)
     app.connect("builder-inited", add_static_files)
-    app.connect("html-page-context", drop_thebe_scripts)
+    app.connect("html-page-context", drop_unused_scripts, priority=900)
     app.add_css_file("qantar.css")
+    app.add_js_file("qantar-exercises.js", defer="defer")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,150 @@
+"""The exercise as a self-contained form in the built page, checked by ``static/qantar-exercises.js``.
+
+In a notebook an exercise is displayed with three representations: the ipywidgets
+view (for Jupyter), plain text, and ``application/vnd.qantar.exercise+json``. The last
+is turned into the static form here, through myst-nb's ``myst_nb.mime_renderers``
+entry point, and given the highest priority so that the book never shows an empty
+widget box.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from typing import Any
+
+from docutils import nodes
+
+from qantar.exercises.bank import Exercise, load_bank
+
+MIME_TYPE = "application/vnd.qantar.exercise+json"
+KIND_LABELS = {"choice": "Choose one", "multiple": "Choose all that apply", "number": "Enter a number",
+               "order": "Put in order", "match": "Match the pairs", "code": "Compute with pandas"}
+
+
+def inline_markup(text: str) -> str:
+    """Escape ``text``, then turn `backtick` spans into <code>: the only markup a question may use."""
+    escaped = html.escape(text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def display_order(exercise: Exercise) -> list[str]:
+    """The items of an order question in a fixed scrambled order (never the answer's order)."""
+    items = list(exercise.items)
+    scrambled = sorted(items, key=lambda item: hashlib.sha256(f"{exercise.id}:{item}".encode()).hexdigest())
+    if scrambled == items:
+        scrambled = scrambled[1:] + scrambled[:1]
+    return scrambled
+
+
+def page_key(exercise: Exercise) -> dict[str, Any]:
+    """What the page script needs to check a practice question: the key, tolerances and feedback."""
+    key: dict[str, Any] = {
+        "kind": exercise.kind, "points": exercise.points, "correct": exercise.feedback_correct,
+        "wrong": exercise.feedback_wrong, "hint": exercise.hint or "",
+        "mistakes": [{"answer": m.answer, "feedback": m.feedback} for m in exercise.mistakes],
+    }
+    if exercise.kind == "choice":
+        key["answer"] = exercise.answer
+    elif exercise.kind == "multiple":
+        key["answer"] = list(exercise.answer)
+    elif exercise.kind == "number":
+        key.update(answer=exercise.answer, tolerance=exercise.tolerance,
+                   relative_tolerance=exercise.relative_tolerance)
+    elif exercise.kind == "order":
+        key["answer"] = list(exercise.items)
+    elif exercise.kind == "match":
+        key["answer"] = dict(exercise.pairs)
+    return key
+
+
+def _controls(exercise: Exercise, field: str) -> str:
+    escape = html.escape
+    kind = exercise.kind
+    if kind in ("choice", "multiple"):
+        input_type = "radio" if kind == "choice" else "checkbox"
+        options = "".join(
+            f'<label class="qantar-exercise__option"><input type="{input_type}" name="{field}" '
+            f'value="{escape(option)}"> {escape(option)}</label>' for option in exercise.options)
+        return f'<div class="qantar-exercise__options" role="group">{options}</div>'
+    if kind == "number":
+        unit = f' <span class="qantar-exercise__unit">{escape(exercise.unit)}</span>' if exercise.unit else ""
+        return (f'<label class="qantar-exercise__number">Your answer: <input type="text" inputmode="decimal" '
+                f'name="{field}" autocomplete="off">{unit}</label>')
+    if kind == "order":
+        count = len(exercise.items)
+        rows = "".join(
+            f'<li><label>{escape(item)} <select name="{field}" data-item="{escape(item)}" aria-label="Position of: '
+            f'{escape(item)}"><option value="">position…</option>'
+            + "".join(f'<option value="{n}">{n}</option>' for n in range(1, count + 1))
+            + "</select></label></li>" for item in display_order(exercise))
+        return f'<ul class="qantar-exercise__order">{rows}</ul>'
+    if kind == "match":
+        choices = "".join(f'<option value="{escape(option)}">{escape(option)}</option>'
+                          for option in exercise.match_options)
+        rows = "".join(
+            f'<li><label>{escape(left)} <select name="{field}" data-item="{escape(left)}" aria-label="Partner of: '
+            f'{escape(left)}"><option value="">choose…</option>{choices}</select></label></li>'
+            for left, _ in exercise.pairs)
+        return f'<ul class="qantar-exercise__match">{rows}</ul>'
+    raise AssertionError(kind)
+
+
+def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
+    """The exercise as HTML: prompt, controls, Check button, live feedback region and its key.
+
+    An assessed question carries no key, hint or check unless ``instructor`` is set.
+    """
+    escape = html.escape
+    field = "qx-" + re.sub(r"[^a-z0-9-]", "-", exercise.id.lower())
+    title = escape(exercise.title or KIND_LABELS[exercise.kind])
+    points = f"{exercise.points:g} point" + ("" if exercise.points == 1 else "s")
+    head = (f'<p class="qantar-exercise__title"><strong>Exercise</strong> · {title} · {points}</p>'
+            f'<div class="qantar-exercise__prompt" id="{field}-prompt"><p>{inline_markup(exercise.prompt)}</p></div>')
+    hint = (f'<details class="qantar-exercise__hint"><summary>Hint</summary><p>{inline_markup(exercise.hint)}</p>'
+            "</details>") if exercise.hint else ""
+    attributes = (f'class="qantar-exercise" data-exercise-id="{escape(exercise.id)}" '
+                  f'data-kind="{exercise.kind}" data-status="{exercise.status}"')
+    if exercise.status == "assessed" and not instructor:
+        return (f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
+                '<p class="qantar-exercise__note">This question is assessed: answer it in the assignment '
+                "notebook your teacher hands out.</p></section>")
+    if exercise.kind == "code":
+        return (f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
+                f'<p class="qantar-exercise__note">Compute <code>{escape(exercise.variable)}</code> in a code cell. '
+                "This exercise is checked when the chapter runs as a notebook in Jupyter.</p>"
+                f"{hint}</section>")
+    # Inside <script>, "<" could open a tag or a comment: write it (and > and &) as JSON escapes.
+    key = (json.dumps(page_key(exercise), ensure_ascii=False)
+           .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return (
+        f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
+        f'<form class="qantar-exercise__form" novalidate>{_controls(exercise, field)}'
+        '<button type="submit" class="qantar-exercise__check">Check</button></form>'
+        f'{hint}<p class="qantar-exercise__feedback" role="status" aria-live="polite"></p>'
+        f'<script type="application/json" class="qantar-exercise__key">{key}</script></section>'
+    )
+
+
+class ExerciseMimeRenderer:
+    """myst-nb mime renderer: the static form wins over the widget view in every built page."""
+
+    mime_priority_overrides = [("*", MIME_TYPE, 1)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline: bool):
+        if data.mime_type != MIME_TYPE:
+            return None
+        content = data.content if isinstance(data.content, dict) else json.loads(data.content)
+        exercise = load_bank()[content["id"]]
+        environment = getattr(getattr(renderer, "renderer", None), "sphinx_env", None)
+        if environment is not None:  # rebuild the page when its bank file changes
+            environment.note_dependency(str(_bank_path(exercise)))
+        return [nodes.raw("", render_static(exercise), format="html")]
+
+
+def _bank_path(exercise: Exercise):
+    from qantar.exercises.bank import exercises_dir
+    return exercises_dir() / exercise.file.removeprefix("exercises/")
