@@ -20,6 +20,8 @@ $(BIN)/python:
 
 $(VENV)/.book-installed: $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --constraint $(LOCK) --editable .
+	@# Build matplotlib's font cache now: its first-run notice on stderr would fail the strict build.
+	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.book-installed

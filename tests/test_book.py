@@ -196,3 +196,21 @@ def test_the_data_page_documents_every_table_with_a_working_download(built_book)
         assert link is not None, f"no download link for {name}"
         target = (page.parent / link["href"]).resolve()
         assert target.is_file() and target.read_bytes() == table.path.read_bytes()
+
+
+def test_the_references_page_lists_every_source_with_an_anchor(built_book):
+    from qantar.sources import sources
+
+    document = soup(built_book / "references.html")
+    for item in sources(REPO / "data").values():
+        entry = document.find(id=f"source-{item.source_id.replace('_', '-')}")
+        assert entry is not None, item.source_id
+        assert item.title in normalise_whitespace(entry.get_text(" "))
+
+
+def test_the_glossary_page_lists_every_term(built_book):
+    from qantar.data import load_rows
+
+    text = normalise_whitespace(soup(built_book / "glossary.html").get_text(" "))
+    for row in load_rows("glossary", REPO / "data"):
+        assert row["term"] in text and row["definition"][:50] in text

@@ -125,6 +125,71 @@ class DataTableDirective(SphinxDirective):
         return [container]
 
 
+KIND_HEADINGS = {"analysis": "Analyses", "news": "News reports", "official statement": "Official statements",
+                 "treaty": "Treaties", "reference": "Reference works", "report": "Reports", "index": "Indices",
+                 "dataset": "Data sets"}
+
+
+class SourceListDirective(SphinxDirective):
+    """``:::{source-list}`` lists every source of ``sources.csv``, grouped by kind, each with an anchor ``source-<id>``."""
+
+    def run(self) -> list[nodes.Node]:
+        from qantar.sources import sources
+
+        folder = book_data_dir(self.env.app)
+        self.env.note_dependency(str(read_package(folder)["sources"].path))
+        by_kind: dict[str, list] = {}
+        for item in sources(folder).values():
+            by_kind.setdefault(item.kind, []).append(item)
+        result: list[nodes.Node] = []
+        for kind, heading in KIND_HEADINGS.items():
+            if kind not in by_kind:
+                continue
+            section = nodes.container(classes=["qantar-sources"])
+            section += nodes.rubric(text=f"{heading} ({len(by_kind[kind])})")
+            listing = nodes.bullet_list()
+            for item in sorted(by_kind[kind], key=lambda s: (s.byline.casefold(), s.published or "")):
+                entry = nodes.paragraph(ids=[f"source-{item.source_id.replace('_', '-')}"])
+                entry += nodes.Text(f"{item.byline}. ")
+                title = nodes.emphasis(text=item.title)
+                if item.url:
+                    link = nodes.reference("", "", refuri=item.url)
+                    link += title
+                    entry += link
+                else:
+                    entry += title
+                entry += nodes.Text(f". {item.published_label}. ")
+                entry += nodes.literal(text=item.source_id)
+                if item.language != "en":
+                    entry += nodes.Text(f" (in {item.language})")
+                if item.note:
+                    entry += nodes.Text(f" — {item.note}")
+                listing += nodes.list_item("", entry)
+            section += listing
+            result.append(section)
+        return result
+
+
+class GlossaryListDirective(SphinxDirective):
+    """``:::{glossary-list}`` shows ``glossary.csv`` as a definition list."""
+
+    def run(self) -> list[nodes.Node]:
+        folder = book_data_dir(self.env.app)
+        self.env.note_dependency(str(read_package(folder)["glossary"].path))
+        definitions = nodes.definition_list(classes=["qantar-glossary"])
+        for row in sorted(load_rows("glossary", folder), key=lambda r: r["term"].casefold()):
+            item = nodes.definition_list_item()
+            term = nodes.term(text=row["term"], ids=[f"term-{nodes.make_id(row['term'])}"])
+            item += term
+            body = nodes.definition()
+            body += nodes.paragraph(text=row["definition"])
+            if row["other_spellings"]:
+                body += nodes.paragraph(text="Also written: " + row["other_spellings"].replace("; ", ", ") + ".")
+            item += body
+            definitions += item
+        return [definitions]
+
+
 def book_data_dir(app: Sphinx) -> Path:
     """The ``data/`` folder of the book being built, so that a copy of the book uses its own tables."""
     folder = Path(app.srcdir) / "data"
@@ -169,6 +234,8 @@ def drop_unused_scripts(app: Sphinx, pagename: str, templatename: str, context: 
 def setup(app: Sphinx) -> dict:
     app.add_directive("excerpt", ExcerptDirective)
     app.add_directive("data-table", DataTableDirective)
+    app.add_directive("source-list", SourceListDirective)
+    app.add_directive("glossary-list", GlossaryListDirective)
     app.connect("builder-inited", check_data)
     app.connect("builder-inited", add_static_files)
     app.connect("html-page-context", drop_unused_scripts, priority=900)

@@ -135,3 +135,108 @@ class ExerciseDisplay:
         bundle["text/plain"] = f"Exercise {self.exercise.id}: {self.exercise.prompt}"
         bundle[MIME_TYPE] = {"id": self.exercise.id, "kind": self.exercise.kind}
         return bundle
+
+
+# Explorers: a few controls over one of the module's views. In Jupyter they are live;
+# in the built book the default view is shown as a static table (never an empty box).
+
+def table_html(frame, columns: list[str] | None = None, max_rows: int | None = None) -> str:
+    """A DataFrame as an escaped HTML table that scrolls sideways inside its box on a narrow screen."""
+    import pandas as pd
+
+    shown = frame[columns] if columns else frame
+    shown = shown.copy()
+    for name in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[name]):
+            shown[name] = shown[name].dt.strftime("%Y-%m-%d")
+    if max_rows is not None:
+        shown = shown.head(max_rows)
+    shown = shown.astype(object).where(shown.notna(), "")   # an unknown value is an empty cell, not "<NA>"
+    table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes=["qantar-table", "table"])
+    return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="Table">{table}</div>'
+
+
+class Explorer:
+    """Controls that filter a view of the data, with the result as a table below them."""
+
+    def __init__(self, title: str, controls: dict, view, columns: list[str]) -> None:
+        self.title = title
+        self.controls = controls
+        self.view = view
+        self.columns = columns
+        self.output = widgets.HTML()
+        self.count = widgets.HTML()
+        for control in controls.values():
+            control.observe(lambda _change: self.refresh(), names="value")
+        self._default = {name: control.value for name, control in controls.items()}
+        self.widget = widgets.VBox([widgets.HTML(f"<p><strong>{html.escape(title)}</strong></p>"),
+                                    widgets.HBox(list(controls.values())), self.count, self.output])
+        self.refresh()
+
+    def frame(self, **values):
+        """The view for the given control values (the current ones by default)."""
+        current = {name: control.value for name, control in self.controls.items()}
+        current.update(values)
+        return self.view(**current)
+
+    def refresh(self) -> None:
+        frame = self.frame()
+        self.count.value = f"<p>{len(frame)} rows</p>"
+        self.output.value = table_html(frame, self.columns)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from qantar.exercises.render import STATIC_HTML_MIME_TYPE
+
+        frame = self.frame(**self._default)
+        settings = ", ".join(f"{name}: {value if value is not None else 'all'}" for name, value in self._default.items())
+        static = (f'<div class="qantar-explorer"><p class="qantar-explorer__title"><strong>{html.escape(self.title)}'
+                  f'</strong> ({html.escape(settings)}; {len(frame)} rows). Run the chapter as a notebook to change '
+                  f"the selection.</p>{table_html(frame, self.columns)}</div>")
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = f"{self.title}: {len(frame)} rows"
+        bundle[STATIC_HTML_MIME_TYPE] = {"html": static}
+        return bundle
+
+
+def _choices(values, everything: str = "all") -> list:
+    return [(everything, None)] + [(str(value), value) for value in values]
+
+
+def timeline_explorer(start: str = "2022-01-01", end: str = "2022-01-20", category: str | None = None) -> Explorer:
+    """The timeline between two dates, optionally one category of event."""
+    import datetime as dt
+
+    from qantar.data import load
+    from qantar.views import timeline_between
+
+    categories = list(dict.fromkeys(load("timeline")["category"]))
+    controls = {
+        "start": widgets.DatePicker(description="From", value=dt.date.fromisoformat(start)),
+        "end": widgets.DatePicker(description="To", value=dt.date.fromisoformat(end)),
+        "category": widgets.Dropdown(description="Category", options=_choices(sorted(categories)), value=category),
+    }
+
+    def view(start, end, category):
+        return timeline_between(str(start or "2022-01-01"), str(end or "2024-12-31"), category=category)
+
+    return Explorer("Timeline", controls, view, ["date", "place", "event", "category", "outlet"])
+
+
+def claims_explorer(quantity: str = "deaths") -> Explorer:
+    """Every claim about one quantity, side by side with who made it and where."""
+    from qantar.views import claims_for, quantities
+
+    controls = {"quantity": widgets.Dropdown(description="Quantity", options=quantities(), value=quantity)}
+    return Explorer("Claims ledger", controls, lambda quantity: claims_for(quantity),
+                    ["as_of", "claim", "claimant", "outlet", "note"])
+
+
+def reactions_explorer(actor: str | None = None) -> Explorer:
+    """Reactions in date order, for one actor or all."""
+    from qantar.data import load
+    from qantar.views import reactions_by_actor
+
+    actors = sorted(set(load("reactions")["actor"]))
+    controls = {"actor": widgets.Dropdown(description="Actor", options=_choices(actors), value=actor)}
+    return Explorer("Reactions", controls, lambda actor: reactions_by_actor(actor),
+                    ["date", "actor", "speaker", "stance", "summary", "outlet"])

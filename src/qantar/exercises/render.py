@@ -20,6 +20,8 @@ from docutils import nodes
 from qantar.exercises.bank import Exercise, load_bank
 
 MIME_TYPE = "application/vnd.qantar.exercise+json"
+# The book's view of any other widget (an explorer's default table): {"html": "..."}, already escaped.
+STATIC_HTML_MIME_TYPE = "application/vnd.qantar.static-html+json"
 KIND_LABELS = {"choice": "Choose one", "multiple": "Choose all that apply", "number": "Enter a number",
                "order": "Put in order", "match": "Match the pairs", "code": "Compute with pandas"}
 
@@ -129,15 +131,17 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
 
 
 class ExerciseMimeRenderer:
-    """myst-nb mime renderer: the static form wins over the widget view in every built page."""
+    """myst-nb mime renderer: the static form (or an explorer's static view) wins over the widget view."""
 
-    mime_priority_overrides = [("*", MIME_TYPE, 1)]
+    mime_priority_overrides = [("*", MIME_TYPE, 1), ("*", STATIC_HTML_MIME_TYPE, 2)]
 
     @staticmethod
     def handle_mime(renderer, data, inline: bool):
-        if data.mime_type != MIME_TYPE:
+        if data.mime_type not in (MIME_TYPE, STATIC_HTML_MIME_TYPE):
             return None
         content = data.content if isinstance(data.content, dict) else json.loads(data.content)
+        if data.mime_type == STATIC_HTML_MIME_TYPE:
+            return [nodes.raw("", content["html"], format="html")]
         exercise = load_bank()[content["id"]]
         environment = getattr(getattr(renderer, "renderer", None), "sphinx_env", None)
         if environment is not None:  # rebuild the page when its bank file changes

@@ -1,0 +1,84 @@
+"""Static figures of the module's tables (matplotlib), drawn so that colour is never the only cue.
+
+Each function returns a matplotlib Figure (closed, so that Jupyter shows it once, as the
+cell's value); a chapter shows it in a cell whose
+``mystnb.figure`` metadata gives the caption and ``mystnb.image.alt`` the text alternative.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.dates
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from qantar.data import load
+from qantar.views import claims_for, timeline_between
+
+# Colour-blind-safe (Okabe–Ito) colours, always paired with a marker or hatch.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h"]
+HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "---", "+++", "|||"]
+
+
+def _style(axis) -> None:
+    axis.spines[["top", "right"]].set_visible(False)
+    axis.grid(axis="x", color="#dddddd", linewidth=0.6)
+    axis.set_axisbelow(True)
+
+
+def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
+    """Events per day between two dates, one marker shape and colour per category."""
+    events = timeline_between(start, end)
+    categories = list(dict.fromkeys(events["category"]))
+    figure, axis = plt.subplots(figsize=(8, 0.45 * len(categories) + 1.2))
+    for index, category in enumerate(categories):
+        days = events.loc[events["category"] == category, "date"]
+        counts = days.value_counts().sort_index()
+        axis.scatter(counts.index, [index] * len(counts), s=40 + 40 * counts.values, color=PALETTE[index % 9],
+                     marker=MARKERS[index % 9], edgecolor="black", linewidth=0.5, label=category)
+    axis.set_yticks(range(len(categories)), categories)
+    axis.set_xlabel("Date (2022); marker size = number of events that day")
+    axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
+    _style(axis)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def claims_figure(quantity: str):
+    """Every claim about one quantity as a labelled bar: who claimed it, when, and the figure."""
+    claims = claims_for(quantity)
+    labels = [f"{row.claimant[:48]} ({'undated' if pd.isna(row.as_of) else row.as_of})" for row in claims.itertuples()]
+    figure, axis = plt.subplots(figsize=(8, 0.38 * len(claims) + 1.2))
+    positions = range(len(claims))
+    bars = axis.barh(positions, claims["value"], color=PALETTE[0], edgecolor="black", linewidth=0.5)
+    for bar, row in zip(bars, claims.itertuples()):
+        axis.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {row.claim}", va="center", fontsize=8)
+    axis.set_yticks(list(positions), labels, fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlabel(f"{quantity} ({claims['unit'].iloc[0]})")
+    axis.set_xlim(0, claims["value"].max() * 1.35)
+    _style(axis)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def reactions_figure():
+    """How many statements of each stance each actor made: stacked bars with a hatch per stance."""
+    reactions = load("reactions")
+    table = pd.crosstab(reactions["actor"], reactions["stance"])
+    table = table.loc[table.sum(axis=1).sort_values().index]
+    figure, axis = plt.subplots(figsize=(8, 0.35 * len(table) + 1.5))
+    left = pd.Series(0, index=table.index)
+    for index, stance in enumerate(table.columns):
+        axis.barh(table.index, table[stance], left=left, color=PALETTE[index % 9], hatch=HATCHES[index % 9],
+                  edgecolor="black", linewidth=0.5, label=stance.replace("_", " "))
+        left += table[stance]
+    axis.set_xlabel("Number of statements in the reactions table")
+    axis.legend(loc="lower right", fontsize=8, frameon=False)
+    _style(axis)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
