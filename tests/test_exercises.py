@@ -64,7 +64,7 @@ def test_odd_answers_get_a_message_not_an_exception(exercise_id):
 
 
 def test_messages_say_what_was_expected():
-    number = next(e for e in BANK.values() if e.kind == "number")
+    number = BANK["guide-official-force-size"]
     assert "is not a number" in check(number.id, "forty").message
     assert "No answer yet" in check(number.id, None).message
     code = next(e for e in BANK.values() if e.kind == "code")
@@ -74,9 +74,15 @@ def test_messages_say_what_was_expected():
 
 
 def test_a_number_within_tolerance_and_with_separators_is_right():
-    number = next(e for e in BANK.values() if e.kind == "number")
-    assert check(number.id, f"{number.answer:,.0f}").correct
-    assert check(number.id, str(int(number.answer))).correct
+    number = BANK["guide-official-force-size"]   # 2,030 troops, no tolerance
+    assert check(number.id, "2,030").correct and check(number.id, " 2030 ").correct and check(number.id, 2030.0).correct
+    assert not check(number.id, 2031).correct
+    spec = {"id": "t", "kind": "number", "prompt": "p", "answer": 81.31, "tolerance": 0.5}
+    within = parse_question(spec, "exercises/test.yml", "test")
+    assert check_exercise(within, 81).correct and check_exercise(within, "81.8").correct
+    assert not check_exercise(within, 80.5).correct
+    relative = parse_question({**spec, "tolerance": 0, "relative_tolerance": 0.1}, "exercises/test.yml", "test")
+    assert check_exercise(relative, 89).correct and not check_exercise(relative, 90).correct
 
 
 def test_code_reference_is_computed_from_the_data(tmp_path, monkeypatch):

@@ -1,0 +1,138 @@
+"""Each chapter meets the module's counts, and runs top to bottom on a fresh kernel."""
+
+from __future__ import annotations
+
+import re
+
+import jupytext
+import pytest
+import yaml
+from nbclient import NotebookClient
+
+from qantar.excerpts import excerpts
+from qantar.exercises import bank
+from qantar.sources import sources
+
+from conftest import REPO
+
+SEEDS = {"ndcf2022", "pasatoiu_nitoiu2022", "raia2022", "bifolchi2022", "italian2022"}
+EXPECTED = ["causes", "article-4", "power-struggle", "great-powers", "reading-sources", "after"]
+# Words that name one of the sources: a question that uses them asks the student to tie a claim to its source.
+SOURCE_NAMES = ["RAIA", "Bifolchi", "Pasatoiu", "Nitoiu", "NATO Defense College", "Italian", "SpecialEurasia",
+                "Reuters", "TASS", "Kazinform", "Prosecutor", "Ministry", "Human Rights Watch", "AP"]
+
+
+def chapter_slugs() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    files = [entry["file"] for entry in toc.get("chapters", [])]
+    files += [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+    return [name.removeprefix("chapters/") for name in files if name.startswith("chapters/")]
+
+
+SLUGS = chapter_slugs()
+
+
+def test_the_six_chapters_are_in_the_table_of_contents_in_order():
+    assert SLUGS == EXPECTED
+
+
+def read(slug: str):
+    return jupytext.read(REPO / "chapters" / f"{slug}.md")
+
+
+def section(notebook, title: str) -> str:
+    """The markdown under the H2 ``title``, up to the next H2."""
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    match = re.search(rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)", text, flags=re.M | re.S)
+    assert match, f"no '## {title}' section"
+    return match.group(1)
+
+
+def items(text: str) -> list[str]:
+    return re.findall(r"^\s*(?:[-*]|\d+\.)\s+(.+)$", text, flags=re.M)
+
+
+def code(notebook, visible_only: bool = False) -> list[str]:
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if visible_only:
+        cells = [cell for cell in cells
+                 if not {"remove-input", "remove-cell", "hide-input"} & set(cell.metadata.get("tags", []))]
+    return [cell.source for cell in cells]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_objectives_discussion_summary(slug):
+    notebook = read(slug)
+    assert 3 <= len(items(section(notebook, "Learning objectives"))) <= 5
+    assert 2 <= len(items(section(notebook, "Discussion"))) <= 3
+    assert len(section(notebook, "Summary").split()) >= 60
+    headings = [line for cell in notebook.cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("#")]
+    assert sum(1 for h in headings if h.startswith("# ")) == 1
+    levels = [len(h) - len(h.lstrip("#")) for h in headings]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), "headings skip a level"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_excerpts_from_at_least_two_articles(slug):
+    notebook = read(slug)
+    text = "\n".join(code(notebook)) + "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    ids = re.findall(r'excerpt\("([a-z0-9-]+)"\)', text) + re.findall(r"```\{excerpt\}\s+([a-z0-9-]+)", text)
+    known = excerpts()
+    assert len(set(ids)) >= 4
+    assert all(i in known for i in ids), [i for i in ids if i not in known]
+    articles = {known[i].source.source_id for i in ids} & SEEDS
+    assert len(articles) >= (5 if slug == "reading-sources" else 2), articles
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_table_used_in_visible_code_a_figure_and_an_explorer(slug):
+    notebook = read(slug)
+    visible = "\n".join(code(notebook, visible_only=True))
+    assert re.search(r'\b(load|claims_for|timeline_between|reactions_by_actor|claims_summary|stance_table)\(', visible)
+    assert re.search(r"\.(groupby|value_counts|query|merge|nunique|sum|count|sort_values|loc)\b|\[[^\]]*==", visible)
+    figures = [cell for cell in notebook.cells if cell.cell_type == "code"
+               and cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")]
+    assert figures, "no figure with a caption"
+    assert all(cell.metadata["mystnb"].get("image", {}).get("alt", "").strip() for cell in figures), "a figure lacks alt text"
+    assert re.search(r"_explorer\(", "\n".join(code(notebook)))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_exercises_mix_kinds_with_code_and_source_work(slug):
+    notebook = read(slug)
+    ids = re.findall(r'exercise\("([a-z0-9-]+)"\)', "\n".join(code(notebook)))
+    exercises = bank()
+    assert len(set(ids)) >= 5
+    chosen = [exercises[i] for i in ids]
+    assert {e.chapter for e in chosen} == {slug}
+    kinds = {e.kind for e in chosen}
+    assert "code" in kinds and len(kinds) >= 3
+    names = SOURCE_NAMES + [s.outlet for s in sources().values() if s.outlet]
+
+    def mentions_a_source(e) -> bool:
+        text = " ".join([e.prompt, *e.options, *(r for _, r in e.pairs), *(l for l, _ in e.pairs), *e.items])
+        return any(name and name in text for name in names)
+
+    assert any(mentions_a_source(e) for e in chosen), "no exercise ties a claim to its source"
+    assert all(e.sources for e in chosen), "every exercise names the sources that justify it"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_numbers_from_the_data_are_glued(slug):
+    notebook = read(slug)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "{glue:" in markdown
+    assert "glue(" in "\n".join(code(notebook))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_chapter_runs_on_a_fresh_kernel(slug):
+    notebook = read(slug)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(notebook, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(REPO / "chapters")}}).execute()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", cell.source
+            assert output.get("name") != "stderr", f"{slug} wrote to stderr: {output.get('text', '')[:300]}"
