@@ -8,7 +8,7 @@ LOCK   := requirements/lock.txt
 # Strict: warnings are errors, nitpicky cross-references, report every problem at once.
 BUILD_FLAGS ?= --warningiserror --nitpick --keep-going
 
-.PHONY: book test lab serve lock clean browser-deps
+.PHONY: book instructor-book test lab serve lock clean browser-deps
 
 # A venv is made once; `pip install` runs again only when the dependencies change.
 $(BIN)/python:
@@ -33,6 +33,13 @@ book: $(VENV)/.book-installed
 	@echo ""
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html"
 	@echo "or serve it: $(BIN)/python -m http.server --directory _build/html 8000"
+
+# The instructor edition: answer keys, worked solutions and teaching notes. Keep it private.
+instructor-book: $(VENV)/.book-installed
+	QANTAR_EDITION=instructor $(BIN)/jupyter-book build . $(BUILD_FLAGS) --path-output _build/instructor
+	@echo ""
+	@echo "The instructor edition is built. Open $(CURDIR)/_build/instructor/_build/html/index.html"
+	@echo "It holds every answer: do not publish it."
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
 browser-deps:

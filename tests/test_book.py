@@ -215,3 +215,83 @@ def test_the_glossary_page_lists_every_term(built_book):
     text = normalise_whitespace(soup(built_book / "glossary.html").get_text(" "))
     for row in load_rows("glossary", REPO / "data"):
         assert row["term"] in text and row["definition"][:50] in text
+
+
+def assessed_secrets() -> dict[str, list[str]]:
+    """For each assessed question, strings that exist only in its key: feedback, hint, reasoning, solution code."""
+    from qantar.exercises import bank
+
+    secrets = {}
+    for exercise in bank().values():
+        if exercise.status != "assessed":
+            continue
+        found = [exercise.feedback_correct, exercise.feedback_wrong, *(m.feedback for m in exercise.mistakes)]
+        if exercise.hint:
+            found.append(exercise.hint)
+        if exercise.solution_code:
+            found += [line.strip() for line in exercise.solution_code.splitlines() if len(line.strip()) > 12]
+        secrets[exercise.id] = [s for s in found if s not in ("Correct.", "Not quite.")]
+    return secrets
+
+
+def test_the_public_edition_holds_no_answer_to_an_assessed_question(built_book):
+    import html as html_module
+
+    secrets = assessed_secrets()
+    assert secrets, "the bank has no assessed question, so this test would check nothing"
+    # The site, and the executed notebooks a page's download would serve.
+    executed = built_book.parent / "jupyter_execute"
+    files = [p for folder in (built_book, executed) for p in folder.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".ipynb" for p in files) and any(p.name == "searchindex.js" for p in files)
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue   # images
+        variants = text + html_module.unescape(text) + text.replace('\\"', '"')
+        for exercise_id, strings in secrets.items():
+            for secret in strings:
+                assert secret not in variants, f"{path} gives away {exercise_id}: {secret[:60]}"
+        assert "Answer key (" not in text and "Teaching notes (instructor edition)" not in text
+    for exercise_id in secrets:
+        pages = [p for p in built_book.rglob("*.html") if f'data-exercise-id="{exercise_id}"' in p.read_text(encoding="utf-8")]
+        assert pages, f"{exercise_id} is not shown anywhere"
+        section = soup(pages[0]).select_one(f'[data-exercise-id="{exercise_id}"]')
+        assert section.select_one("form, .qantar-exercise__key, details") is None
+
+
+@pytest.fixture(scope="session")
+def instructor_book(tmp_path_factory) -> Path:
+    import os
+
+    folder = copy_book(tmp_path_factory.mktemp("instructor") / "book")
+    os.environ["QANTAR_EDITION"] = "instructor"
+    try:
+        result = build_book(folder)
+    finally:
+        del os.environ["QANTAR_EDITION"]
+    assert result.returncode == 0, "the instructor edition failed to build:\n" + failure_report(result)
+    return folder / "_build" / "html"
+
+
+def test_the_instructor_edition_has_keys_solutions_and_teaching_notes(instructor_book):
+    from qantar.exercises import bank
+
+    for slug in ("causes", "article-4", "power-struggle", "great-powers", "reading-sources", "after"):
+        document = soup(instructor_book / "chapters" / f"{slug}.html")
+        text = normalise_whitespace(document.get_text(" "))
+        assert "Teaching notes (instructor edition)" in text
+        assert "A 50-minute class" in text and "A 90-minute class" in text
+        for exercise in [e for e in bank().values() if e.chapter == slug]:
+            section = document.select_one(f'[data-exercise-id="{exercise.id}"]')
+            assert section is not None
+            key = section.find_next_sibling("details", class_="qantar-exercise__solution")
+            assert key is not None, f"{exercise.id} has no worked solution"
+            if exercise.status == "assessed":
+                assert section.select_one(".qantar-exercise__key") is not None
+    # The strings the public-edition leak test looks for are really there in this edition: that test can fail.
+    site = "".join(p.read_text(encoding="utf-8") for p in instructor_book.rglob("*.html"))
+    import html as html_module
+    site = html_module.unescape(site)
+    for exercise_id, strings in assessed_secrets().items():
+        assert any(secret in site for secret in strings), exercise_id

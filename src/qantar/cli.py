@@ -35,6 +35,30 @@ def command_excerpt(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_assign(arguments: argparse.Namespace) -> int:
+    from qantar.instructor import assign, select_exercises
+
+    ids = [i.strip() for i in arguments.exercises.split(",") if i.strip()] if arguments.exercises else None
+    outputs = assign(select_exercises(arguments.chapter, ids), arguments.name, Path(arguments.out))
+    print(f"student notebook:  {outputs['student']}")
+    print(f"autograder zip:    {outputs['autograder']}")
+    print(f"solution notebook: {outputs['solution']} (keep it private)")
+    return 0
+
+
+def command_grade(arguments: argparse.Namespace) -> int:
+    from qantar.instructor import grade
+
+    def report(row):
+        print(f"{row.file}: {row.status}, {row.total:g} points — {row.message}", flush=True)
+
+    rows = grade(Path(arguments.autograder), Path(arguments.submissions), Path(arguments.out),
+                 jobs=arguments.jobs, timeout=arguments.timeout, progress_callback=report)
+    counts = {status: sum(1 for r in rows if r.status == status) for status in ("graded", "timeout", "error", "invalid")}
+    print(f"{len(rows)} submissions: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f". Gradebook: {arguments.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qantar", description=__doc__)
     parser.add_argument("--data", metavar="DIR", help="the data folder (default: the checkout's data/)")
@@ -47,6 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("excerpt", help="print one excerpt with its attribution")
     show.add_argument("excerpt_id")
     show.set_defaults(run=command_excerpt)
+    assign = commands.add_parser("assign", help="make an otter-grader assignment from the question bank")
+    which = assign.add_mutually_exclusive_group(required=True)
+    which.add_argument("--chapter", metavar="SLUG", help="every exercise of one chapter")
+    which.add_argument("--exercises", metavar="ID,ID,...", help="these exercises, in this order")
+    assign.add_argument("--name", required=True, help="the assignment's name (becomes the notebook's file name)")
+    assign.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder for the outputs")
+    assign.set_defaults(run=command_assign)
+    grade = commands.add_parser("grade", help="grade a folder of submissions with otter-grader into a gradebook")
+    grade.add_argument("--autograder", required=True, metavar="ZIP", help="the zip that `qantar assign` made")
+    grade.add_argument("--submissions", required=True, metavar="DIR", help="the folder of submitted notebooks")
+    grade.add_argument("--out", required=True, metavar="CSV", help="the gradebook to write")
+    grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    grade.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission (default 120)")
+    grade.set_defaults(run=command_grade)
     return parser
 
 
@@ -54,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
         return arguments.run(arguments)
-    except DataError as error:
+    except (DataError, ValueError) as error:   # DataError, BankError, AssignError: a message, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -190,6 +190,30 @@ class GlossaryListDirective(SphinxDirective):
         return [definitions]
 
 
+class TeachingNotesDirective(SphinxDirective):
+    """``:::{teaching-notes}``: the chapter's notes from ``exercises/notes/<slug>.md``, in the instructor edition only."""
+
+    def run(self) -> list[nodes.Node]:
+        import re
+
+        from qantar.exercises.render import edition
+
+        slug = self.env.docname.split("/")[-1]
+        path = Path(self.env.srcdir) / "exercises" / "notes" / f"{slug}.md"
+        self.env.note_dependency(str(path))
+        if edition() != "instructor":
+            return []
+        if not path.is_file():
+            raise self.error(f"no teaching notes for this chapter: expected {path}")
+        text = path.read_text(encoding="utf-8")
+        # Headings inside an admonition are not allowed: the notes' headings become bold lines.
+        text = re.sub(r"^#{1,6}\s+(.+?)\s*$", r"**\1**", text, flags=re.M)
+        box = nodes.admonition(classes=["qantar-teaching-notes"])
+        box += nodes.title(text="Teaching notes (instructor edition)")
+        box += self.parse_text_to_nodes(text)
+        return [box]
+
+
 def book_data_dir(app: Sphinx) -> Path:
     """The ``data/`` folder of the book being built, so that a copy of the book uses its own tables."""
     folder = Path(app.srcdir) / "data"
@@ -236,6 +260,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("data-table", DataTableDirective)
     app.add_directive("source-list", SourceListDirective)
     app.add_directive("glossary-list", GlossaryListDirective)
+    app.add_directive("teaching-notes", TeachingNotesDirective)
     app.connect("builder-inited", check_data)
     app.connect("builder-inited", add_static_files)
     app.connect("html-page-context", drop_unused_scripts, priority=900)

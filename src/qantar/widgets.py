@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
-from qantar.exercises.render import MIME_TYPE, display_order, inline_markup
+from qantar.exercises.render import MIME_TYPE, display_order, edition, inline_markup
 
 
 class ExerciseForm:
@@ -24,6 +24,13 @@ class ExerciseForm:
         self._namespace = namespace
         self.prompt = widgets.HTML(value=f"<p><strong>Exercise</strong> · {html.escape(exercise.title or '')}</p>"
                                          f"<p>{inline_markup(exercise.prompt)}</p>")
+        if exercise.status == "assessed" and edition() != "instructor":
+            # A graded question: no key, hint or check outside the instructor edition.
+            note = widgets.HTML("<p>This question is assessed: answer it in the assignment notebook your "
+                                "teacher hands out.</p>")
+            self.inputs, self.feedback = [], widgets.HTML(value="")
+            self.view = widgets.VBox([self.prompt, note], layout=widgets.Layout(padding="0.5em", margin="1em 0"))
+            return
         self.inputs = self._build_inputs()
         self.button = widgets.Button(description="Check", button_style="primary",
                                      tooltip="Check your answer", layout=widgets.Layout(width="auto"))
@@ -91,6 +98,8 @@ class ExerciseForm:
 
     def check_now(self) -> checking.Result:
         """Check the form's answer and show the feedback (what the Check button does)."""
+        if not self.inputs and self.exercise.kind != "code":
+            return checking.Result(self.exercise.id, False, 0.0, "This question is assessed, not self-checked.")
         answer = self.current_answer()
         if self.exercise.kind == "code" and answer is checking.MISSING:
             result = checking.Result(self.exercise.id, False, 0.0,

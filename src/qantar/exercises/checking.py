@@ -201,3 +201,34 @@ def _expected_form(exercise: Exercise) -> str:
         "match": "Pair every item with its partner.",
         "code": f"Compute `{exercise.variable}` in a code cell, then check.",
     }[exercise.kind]
+
+
+def form_message(kind: str, answer: Any = MISSING, **shape: Any) -> str:
+    """'ok' when ``answer`` has the form a question of ``kind`` asks for, else what is wrong.
+
+    Used by the public checks of an assignment notebook: it needs only the public shape of
+    the question (its options, its items, its unit), never its key.
+    """
+    if answer is MISSING or answer is None or answer is Ellipsis or (isinstance(answer, str) and not answer.strip()):
+        return "No answer yet."
+    probe = Exercise(id="form", kind=kind, chapter="", prompt="", points=1, file="",
+                     options=tuple(shape.get("options", ())), items=tuple(shape.get("items", ())),
+                     pairs=tuple((left, "") for left in shape.get("lefts", ())), unit=shape.get("unit"),
+                     answer="" if kind == "choice" else ())
+    try:
+        if kind == "code":
+            expected = shape.get("type")
+            if expected == "number":
+                _as_number(answer, "a number")
+            elif expected and type(answer).__name__ != expected:
+                return f"Expected a {expected}, got {type(answer).__name__}."
+            return "ok"
+        given = normalise(probe, answer)
+    except WrongShape as problem:
+        return str(problem)
+    if kind == "match":
+        rights = set(shape.get("rights", ()))
+        stray = [value for value in given.values() if value not in rights]
+        if stray:
+            return f"'{stray[0]}' is not one of the possible partners: {', '.join(sorted(rights))}."
+    return "ok"

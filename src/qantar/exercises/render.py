@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 from typing import Any
 
@@ -30,6 +31,14 @@ def inline_markup(text: str) -> str:
     """Escape ``text``, then turn `backtick` spans into <code>: the only markup a question may use."""
     escaped = html.escape(text)
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def edition() -> str:
+    """Which edition of the book is being built: 'public' (default) or 'instructor' ($QANTAR_EDITION)."""
+    value = os.environ.get("QANTAR_EDITION", "public").strip().lower() or "public"
+    if value not in ("public", "instructor"):
+        raise ValueError(f"QANTAR_EDITION must be 'public' or 'instructor', not '{value}'")
+    return value
 
 
 def display_order(exercise: Exercise) -> list[str]:
@@ -130,6 +139,41 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
     )
 
 
+def describe_answer(exercise: Exercise) -> str:
+    """The key in words, for the instructor edition."""
+    if exercise.kind == "choice":
+        return exercise.answer
+    if exercise.kind == "multiple":
+        return "; ".join(exercise.answer)
+    if exercise.kind == "number":
+        tolerance = (f" (± {exercise.tolerance:g})" if exercise.tolerance else
+                     f" (± {exercise.relative_tolerance:.0%})" if exercise.relative_tolerance else "")
+        unit = f" {exercise.unit}" if exercise.unit else ""
+        return f"{exercise.answer:g}{unit}{tolerance}"
+    if exercise.kind == "order":
+        return " → ".join(exercise.items)
+    if exercise.kind == "match":
+        return "; ".join(f"{left} → {right}" for left, right in exercise.pairs)
+    return repr(exercise.solution)
+
+
+def render_worked_solution(exercise: Exercise) -> str:
+    """The answer key, the reasoning the bank gives, and for code the reference solution (instructor edition)."""
+    escape = html.escape
+    parts = [f"<p><strong>Answer:</strong> {escape(describe_answer(exercise))}</p>",
+             f"<p>{inline_markup(exercise.feedback_correct)}</p>"]
+    if exercise.kind == "code":
+        parts.append(f"<pre><code>{escape(exercise.solution_code)}</code></pre>")
+    for mistake in exercise.mistakes:
+        parts.append(f"<p><strong>If a student answers {escape(str(mistake.answer))}:</strong> "
+                     f"{inline_markup(mistake.feedback)}</p>")
+    if exercise.sources:
+        parts.append(f"<p><strong>Sources:</strong> {escape(', '.join(exercise.sources))}</p>")
+    status = "assessed" if exercise.status == "assessed" else "practice"
+    return (f'<details class="qantar-exercise__solution" open><summary>Answer key ({status})</summary>'
+            f'{"".join(parts)}</details>')
+
+
 class ExerciseMimeRenderer:
     """myst-nb mime renderer: the static form (or an explorer's static view) wins over the widget view."""
 
@@ -146,7 +190,11 @@ class ExerciseMimeRenderer:
         environment = getattr(getattr(renderer, "renderer", None), "sphinx_env", None)
         if environment is not None:  # rebuild the page when its bank file changes
             environment.note_dependency(str(_bank_path(exercise)))
-        return [nodes.raw("", render_static(exercise), format="html")]
+        instructor = edition() == "instructor"
+        page = render_static(exercise, instructor=instructor)
+        if instructor:
+            page += render_worked_solution(exercise)
+        return [nodes.raw("", page, format="html")]
 
 
 def _bank_path(exercise: Exercise):

@@ -1,0 +1,432 @@
+"""Assign exercises from the bank as otter-grader notebooks, and grade a class in one batch.
+
+``assign`` writes an otter-grader master notebook from the bank and runs otter-grader's own
+``otter assign`` on it. ``grade`` runs otter-grader's local runner (``otter run``) on every
+submission, each in its own process with a time limit, and writes a gradebook. Grading
+is otter-grader's; this module only prepares its input and collects its output.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from qantar.exercises import get as get_exercise
+from qantar.exercises.bank import Exercise, load_bank
+from qantar.exercises.render import display_order
+
+OUTPUT_LIMIT = 200_000  # characters of a runner's output kept for the message; the rest is dropped
+
+
+class AssignError(ValueError):
+    """The assignment cannot be made; the message says why."""
+
+
+# ---------------------------------------------------------------- assign
+
+def answer_variable(number: int, exercise: Exercise) -> str:
+    return exercise.variable if exercise.kind == "code" else f"answer_{number}"
+
+
+def question_name(number: int, exercise: Exercise) -> str:
+    """otter-grader's name of the question: sorts in assignment order, a valid identifier."""
+    return f"q{number:02d}_{re.sub(r'[^a-z0-9]+', '_', exercise.id.lower())}"
+
+
+def public_shape(exercise: Exercise) -> dict[str, Any]:
+    """What a student may see of a question: its options, items and unit, never its key."""
+    if exercise.kind in ("choice", "multiple"):
+        return {"options": list(exercise.options)}
+    if exercise.kind == "number":
+        return {"unit": exercise.unit}
+    if exercise.kind == "order":
+        return {"items": display_order(exercise)}
+    if exercise.kind == "match":
+        return {"lefts": [left for left, _ in exercise.pairs], "rights": exercise.match_options}
+    reference = exercise.solution
+    return {"type": "number" if isinstance(reference, (int, float)) and not isinstance(reference, bool)
+            else type(reference).__name__}
+
+
+def question_spec(exercise: Exercise) -> dict[str, Any]:
+    """The question as the bank declares it, for the hidden test: checked by the same rules as the self-checks."""
+    spec: dict[str, Any] = {"id": exercise.id, "kind": exercise.kind, "prompt": exercise.prompt,
+                            "points": exercise.points}
+    if exercise.kind in ("choice", "multiple"):
+        spec.update(options=list(exercise.options), answer=exercise.answer if exercise.kind == "choice"
+                    else list(exercise.answer))
+    elif exercise.kind == "number":
+        spec.update(answer=exercise.answer, tolerance=exercise.tolerance,
+                    relative_tolerance=exercise.relative_tolerance)
+    elif exercise.kind == "order":
+        spec.update(items=list(exercise.items))
+    elif exercise.kind == "match":
+        spec.update(pairs=dict(exercise.pairs), distractors=list(exercise.distractors))
+    else:
+        spec.update(variable=exercise.variable, solution=exercise.solution_code,
+                    tolerance=exercise.tolerance, relative_tolerance=exercise.relative_tolerance)
+        if exercise.check_expression:
+            spec["check"] = exercise.check_expression
+    return spec
+
+
+def _answer_instructions(number: int, exercise: Exercise) -> str:
+    variable = answer_variable(number, exercise)
+    if exercise.kind == "choice":
+        return (f"Set `{variable}` to one of these strings:\n\n"
+                + "\n".join(f"- `{option!r}`" for option in exercise.options))
+    if exercise.kind == "multiple":
+        return (f"Set `{variable}` to a list of every option that applies:\n\n"
+                + "\n".join(f"- `{option!r}`" for option in exercise.options))
+    if exercise.kind == "number":
+        unit = f" (in {exercise.unit})" if exercise.unit else ""
+        return f"Set `{variable}` to a number{unit}."
+    if exercise.kind == "order":
+        return (f"Set `{variable}` to a list of these items, in order:\n\n"
+                + "\n".join(f"- `{item!r}`" for item in display_order(exercise)))
+    if exercise.kind == "match":
+        lefts = "\n".join(f"- `{left!r}`" for left, _ in exercise.pairs)
+        rights = "\n".join(f"- `{right!r}`" for right in exercise.match_options)
+        return (f"Set `{variable}` to a dictionary that pairs each of these:\n\n{lefts}\n\n"
+                f"with one of these:\n\n{rights}")
+    return f"Compute `{variable}` with pandas from the module's tables (`load(...)`)."
+
+
+def _solution_source(number: int, exercise: Exercise) -> str:
+    if exercise.kind == "code":
+        return "# BEGIN SOLUTION\n" + exercise.solution_code.rstrip() + "\n# END SOLUTION"
+    return f"{answer_variable(number, exercise)} = {exercise.solution!r}  # SOLUTION"
+
+
+def _test_cell(source: str, expected: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=expected + "\n")]
+    return cell
+
+
+def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNode:
+    """The otter-grader master notebook: prompts, solutions, a public form check and a hidden key check."""
+    config = {"name": name, "export_cell": False, "init_cell": True, "check_all_cell": True,
+              "run_tests": True, "generate": True, "tests": {"ok_format": True}}
+    cells = [nbformat.v4.new_raw_cell("# ASSIGNMENT CONFIG\n" + json.dumps(config, indent=2)),
+             nbformat.v4.new_markdown_cell(
+                 f"# {name}\n\nAnswer each question in the cell below it, run the check cell, and hand in "
+                 "this notebook. The check cells only say whether an answer has the right form; your "
+                 "teacher's grader decides whether it is right."),
+             nbformat.v4.new_code_cell("from qantar import load")]
+    for number, exercise in enumerate(exercises, start=1):
+        variable = answer_variable(number, exercise)
+        points = exercise.points
+        cells.append(nbformat.v4.new_raw_cell(
+            f"# BEGIN QUESTION\nname: {question_name(number, exercise)}\npoints: [0, {points:g}]"))
+        cells.append(nbformat.v4.new_markdown_cell(
+            f"**Question {number}** ({points:g} point{'s' if points != 1 else ''}). {exercise.prompt}\n\n"
+            + _answer_instructions(number, exercise)))
+        cells.append(nbformat.v4.new_raw_cell("# BEGIN SOLUTION"))
+        cells.append(nbformat.v4.new_code_cell(_solution_source(number, exercise)))
+        cells.append(nbformat.v4.new_raw_cell("# END SOLUTION"))
+        cells.append(nbformat.v4.new_raw_cell("# BEGIN TESTS"))
+        shape = json.dumps(public_shape(exercise), ensure_ascii=False)
+        cells.append(_test_cell(
+            "from qantar.exercises.checking import form_message as _form\n"
+            f"print(_form({exercise.kind!r}, {variable}, **{shape}))", "ok"))
+        spec = json.dumps(question_spec(exercise), ensure_ascii=False)
+        cells.append(_test_cell(
+            "# HIDDEN\n"
+            "from qantar.exercises.bank import parse_question as _question\n"
+            "from qantar.exercises.checking import check as _check\n"
+            f"print(_check(_question({spec}, 'assignment', 'assignment'), {variable}).correct)", "True"))
+        cells.append(nbformat.v4.new_raw_cell("# END TESTS"))
+        cells.append(nbformat.v4.new_raw_cell("# END QUESTION"))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def select_exercises(chapter: str | None = None, ids: list[str] | None = None) -> list[Exercise]:
+    """The exercises of one chapter, or the listed ids, in order; an unknown name raises AssignError."""
+    if bool(chapter) == bool(ids):
+        raise AssignError("give either --chapter or --exercises")
+    if chapter:
+        chosen = [e for e in load_bank().values() if e.chapter == chapter]
+        if not chosen:
+            chapters = sorted({e.chapter for e in load_bank().values()})
+            raise AssignError(f"no exercises for chapter '{chapter}'; the chapters are: {', '.join(chapters)}")
+        return chosen
+    return [get_exercise(exercise_id) for exercise_id in ids]
+
+
+def assign(exercises: list[Exercise], name: str, out: Path) -> dict[str, Path]:
+    """Run otter-grader's ``otter assign`` on a master notebook made from ``exercises``; return the outputs."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+        raise AssignError(f"the name '{name}' must be letters, digits, '-' or '_' (it becomes a file name)")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise AssignError(f"{out} is not empty; choose a new folder so nothing is overwritten")
+    with tempfile.TemporaryDirectory(prefix="qantar-assign-") as work:
+        master = Path(work) / f"{name}.ipynb"
+        nbformat.write(master_notebook(exercises, name), master)
+        result = subprocess.run([sys.executable, "-m", "otter", "assign", str(master), str(out.resolve())],
+                                capture_output=True, text=True, cwd=work)
+    if result.returncode != 0:
+        raise AssignError(f"otter assign failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    zips = sorted((out / "autograder").glob("*.zip"))
+    student = out / "student" / f"{name}.ipynb"
+    if not zips or not student.is_file():
+        raise AssignError(f"otter assign wrote no student notebook or autograder zip in {out}")
+    return {"student": student, "autograder": zips[-1], "solution": out / "autograder" / f"{name}.ipynb"}
+
+
+# ---------------------------------------------------------------- grade
+
+# Names a submission may not bind or change: the checks, the grader, and the builtins they use.
+PROTECTED_NAMES = {"grader", "otter", "qantar", "_check", "_form", "_question", "check", "form_message",
+                   "parse_question", "__builtins__", "__import__", "builtins", "print", "type", "isinstance",
+                   "float", "int", "str", "list", "dict", "set", "frozenset", "tuple", "bool", "len", "abs",
+                   "max", "min", "round", "sorted", "repr", "getattr", "setattr", "hasattr", "object", "super",
+                   "Exception", "AssertionError", "eval", "exec", "compile", "open", "globals", "vars"}
+FORBIDDEN_CALLS = {"setattr", "delattr", "exec", "eval", "compile", "__import__", "globals", "vars"}
+FORBIDDEN_MODULES = {"builtins", "sys", "os", "subprocess", "importlib", "ctypes", "shutil", "pathlib", "gc",
+                     "inspect", "otter"}
+
+
+# The cells otter assign itself writes into the student notebook.
+OTTER_CELLS = re.compile(r'\s*(# Initialize Otter\s*)?import otter\s*\ngrader = otter\.Notebook\("[^"\n]*"\)\s*'
+                         r'|\s*(grader\.check\("[^"\n]*"\)|grader\.check_all\(\))\s*')
+
+
+def forgery(source: str, imported: set[str] = frozenset()) -> str | None:
+    """Why a code cell could forge its score (rebinds a check or a builtin, patches a module), or None.
+
+    ``imported`` holds the names the notebook binds by import: setting an attribute on one
+    of them (a module) is patching it.
+    """
+    if OTTER_CELLS.fullmatch(source):
+        return None
+    if re.search(r"^\s*[!%]", source, flags=re.M):
+        return "uses a shell or magic command (! or %)"
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None  # a cell that does not parse only fails when it runs; that is not forgery
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if module.split(".")[0] in FORBIDDEN_MODULES:
+                    return f"imports {module}"
+            for alias in node.names:
+                if (alias.asname or alias.name).split(".")[0] in PROTECTED_NAMES - {"qantar"}:
+                    return f"imports over the protected name {alias.asname or alias.name}"
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in PROTECTED_NAMES:
+            return f"rebinds {node.id}"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in PROTECTED_NAMES:
+            return f"defines {node.name}"
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in (PROTECTED_NAMES | set(imported)):
+                return f"changes a module or the grader ({ast.unparse(node)})"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            return f"calls {node.func.id}()"
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr not in ("__name__",):
+            return f"uses the special attribute {node.attr}"
+    return None
+
+
+@dataclass
+class Row:
+    """One line of the gradebook."""
+
+    file: str
+    status: str
+    scores: dict[str, float] = field(default_factory=dict)
+    total: float = 0.0
+    message: str = ""
+    digest: str = ""
+
+    def as_record(self) -> dict[str, Any]:
+        return {"file": self.file, "status": self.status, "scores": self.scores, "total": self.total,
+                "message": self.message, "digest": self.digest}
+
+
+def autograder_questions(autograder: Path) -> dict[str, float]:
+    """The questions of an autograder zip and their points, in assignment order."""
+    try:
+        with zipfile.ZipFile(autograder) as archive:
+            names = sorted(n for n in archive.namelist() if re.fullmatch(r"tests/[^/]+\.py", n))
+            questions = {}
+            for name in names:
+                text = archive.read(name).decode("utf-8")
+                match = re.search(r"'points':\s*([^\n]+?),\s*\n?\s*'suites'", text, flags=re.S)
+                points = ast.literal_eval(match.group(1)) if match else 1
+                questions[Path(name).stem] = float(sum(points) if isinstance(points, list) else points)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise AssignError(f"{autograder} is not an otter-grader autograder zip: {error}") from None
+    if not questions:
+        raise AssignError(f"{autograder} holds no tests/*.py: is it an otter-grader autograder zip?")
+    return questions
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def inspect_submission(path: Path) -> str | None:
+    """Why a file cannot be graded (not a notebook, corrupt, forging its score), or None."""
+    if path.suffix != ".ipynb":
+        return "not a notebook (.ipynb)"
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as error:  # corrupt JSON, wrong structure, not text
+        return f"not a readable notebook ({type(error).__name__}: {str(error).splitlines()[0][:150]})"
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as error:
+        return f"not a valid notebook ({str(error).splitlines()[0][:150]})"
+    imported: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            try:
+                for node in ast.walk(ast.parse(cell.source)):
+                    if isinstance(node, (ast.Import, ast.ImportFrom)):
+                        imported |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            except SyntaxError:
+                pass
+    for index, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type == "code":
+            reason = forgery(cell.source, imported)
+            if reason:
+                return f"cell {index} {reason}: a submission may not change the checks or the grader"
+    return None
+
+
+def _run_otter(autograder: Path, submission: Path, timeout: float, questions: dict[str, float]) -> Row:
+    """Grade one checked submission with ``otter run`` in its own process group, killed at the time limit."""
+    row = Row(file=submission.name, status="error", digest=_digest(submission))
+    with tempfile.TemporaryDirectory(prefix="qantar-grade-") as work:
+        work_path = Path(work)
+        copy = work_path / submission.name
+        shutil.copyfile(submission, copy)
+        out = work_path / "out"
+        out.mkdir()
+        log = work_path / "otter.log"
+        with log.open("w", encoding="utf-8", errors="replace") as handle:
+            process = subprocess.Popen([sys.executable, "-m", "otter", "run", "-a", str(autograder.resolve()),
+                                        "-o", str(out), str(copy)], stdout=handle, stderr=subprocess.STDOUT,
+                                       cwd=work, start_new_session=True)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                row.status = "timeout"
+                row.message = f"stopped after {timeout:g} s (an endless loop, or too slow)"
+                row.scores = {name: 0.0 for name in questions}
+                return row
+        results_file = out / "results.json"
+        if process.returncode != 0 or not results_file.is_file():
+            with log.open("rb") as handle:   # only the end: a runner's output can be huge
+                handle.seek(max(0, log.stat().st_size - OUTPUT_LIMIT))
+                tail = handle.read().decode("utf-8", errors="replace")
+            last = [line for line in tail.splitlines() if line.strip()][-1:] or ["no output"]
+            row.message = f"otter run failed (exit {process.returncode}): {last[0][:300]}"
+            row.scores = {name: 0.0 for name in questions}
+            return row
+        results = json.loads(results_file.read_text(encoding="utf-8"))
+    scored = {test["name"]: float(test.get("score") or 0.0) for test in results.get("tests", []) if "score" in test}
+    row.scores = {name: min(scored.get(name, 0.0), questions[name]) for name in questions}
+    row.total = round(sum(row.scores.values()), 6)
+    row.status = "graded"
+    missing = [name for name in questions if name not in scored]
+    row.message = f"no result for {', '.join(missing)}" if missing else "ok"
+    return row
+
+
+def grade_one(autograder: Path, submission: Path, timeout: float, questions: dict[str, float]) -> Row:
+    """Check a file, then grade it; every outcome is a Row, never an exception."""
+    problem = inspect_submission(submission)
+    if problem:
+        return Row(file=submission.name, status="invalid", scores={name: 0.0 for name in questions},
+                   message=problem, digest=_digest(submission))
+    try:
+        return _run_otter(autograder, submission, timeout, questions)
+    except Exception as error:  # the batch must go on whatever one submission does
+        return Row(file=submission.name, status="error", scores={name: 0.0 for name in questions},
+                   message=f"{type(error).__name__}: {error}", digest=_digest(submission))
+
+
+def _load_progress(progress: Path) -> dict[tuple[str, str], Row]:
+    finished: dict[tuple[str, str], Row] = {}
+    if progress.is_file():
+        for line in progress.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by an interruption: that submission is graded again
+            finished[(record["file"], record["digest"])] = Row(**record)
+    return finished
+
+
+def write_gradebook(rows: list[Row], questions: dict[str, float], out: Path) -> None:
+    header = ["file", "status", *questions, "total", "message"]
+    temporary = out.with_name(out.name + ".tmp")
+    with temporary.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerow(["(points possible)", "", *(f"{p:g}" for p in questions.values()),
+                         f"{sum(questions.values()):g}", ""])
+        for row in sorted(rows, key=lambda r: r.file):
+            writer.writerow([row.file, row.status, *(f"{row.scores.get(q, 0.0):g}" for q in questions),
+                             f"{row.total:g}", row.message])
+    temporary.replace(out)
+
+
+def grade(autograder: Path, submissions: Path, out: Path, jobs: int = 2, timeout: float = 120.0,
+          progress_callback=None) -> list[Row]:
+    """Grade every file in ``submissions`` into the gradebook ``out``; finished rows survive an interruption."""
+    autograder, submissions, out = Path(autograder), Path(submissions), Path(out)
+    questions = autograder_questions(autograder)
+    if not submissions.is_dir():
+        raise AssignError(f"{submissions} is not a folder of submissions")
+    files = sorted(p for p in submissions.iterdir() if p.is_file() and not p.name.startswith("."))
+    progress = out.with_name(out.name + ".progress.jsonl")
+    finished = _load_progress(progress)
+    rows: list[Row] = []
+    to_grade = []
+    for path in files:
+        key = (path.name, _digest(path))
+        if key in finished:
+            rows.append(finished[key])
+        else:
+            to_grade.append(path)
+    with progress.open("a", encoding="utf-8") as log, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_one, autograder, path, timeout, questions): path for path in to_grade}
+        for future in as_completed(futures):
+            row = future.result()
+            rows.append(row)
+            log.write(json.dumps(row.as_record()) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+            if progress_callback:
+                progress_callback(row)
+    write_gradebook(rows, questions, out)
+    progress.unlink(missing_ok=True)
+    return sorted(rows, key=lambda r: r.file)
