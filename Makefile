@@ -8,7 +8,7 @@ LOCK   := requirements/lock.txt
 # Strict: warnings are errors, nitpicky cross-references, report every problem at once.
 BUILD_FLAGS ?= --warningiserror --nitpick --keep-going
 
-.PHONY: book instructor-book test lab serve lock clean browser-deps
+.PHONY: book instructor-book test bench lab serve lock clean browser-deps
 
 # A venv is made once; `pip install` runs again only when the dependencies change.
 $(BIN)/python:
@@ -54,6 +54,10 @@ browser-deps:
 
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks: a table on screen and bench/results.json. Never part of `make test`.
+bench: $(VENV)/.test-installed browser-deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The chapters as notebooks in JupyterLab (jupytext opens the MyST .md files as notebooks).
 lab: $(VENV)/.book-installed

@@ -214,6 +214,86 @@ class TeachingNotesDirective(SphinxDirective):
         return [box]
 
 
+# Which tables each package call reads: a chapter depends on exactly the tables it uses.
+TABLES_READ_BY = {
+    "claims_for": {"claims"}, "claims_summary": {"claims"}, "claims_explorer": {"claims"},
+    "claims_figure": {"claims"}, "quantities": {"claims"},
+    "timeline_between": {"timeline"}, "timeline_explorer": {"timeline"}, "timeline_figure": {"timeline"},
+    "reactions_by_actor": {"reactions"}, "reactions_explorer": {"reactions"}, "reactions_figure": {"reactions"},
+    "stance_table": {"reactions"}, "excerpt": {"excerpts"}, "excerpts": {"excerpts"},
+}
+NOTEBOOK_MARK = "```{code-cell}"
+
+
+def tables_used(code: str, all_tables: list[str]) -> set[str]:
+    """The tables a piece of code reads, from its ``load("name")`` calls and the views it calls.
+
+    A ``load`` whose argument is not a plain string cannot be resolved, so it counts as all tables.
+    """
+    import re
+
+    used = {"sources"}  # every view adds the sources of its rows
+    for name in re.findall(r"\bload\(\s*([^)]*?)\s*[,)]", code):
+        literal = re.fullmatch(r"[\"']([a-z_]+)[\"']", name)
+        used |= {literal.group(1)} if literal else set(all_tables)
+    for function, tables in TABLES_READ_BY.items():
+        if re.search(rf"\b{function}\(", code):
+            used |= tables
+    return used & set(all_tables)
+
+
+def chapter_dependencies(app: Sphinx, text: str) -> list[Path]:
+    """The files whose content decides a notebook page's outputs: its tables, its bank files, the package, the lock."""
+    import re
+
+    from qantar.exercises.bank import load_bank
+
+    folder = book_data_dir(app)
+    tables = read_package(folder)
+    used = tables_used(text, list(tables))
+    files: set[Path] = {folder / PACKAGE_FILE}
+    exercise_ids = re.findall(r'\bexercise\(\s*["\']([a-z0-9-]+)["\']', text)
+    if exercise_ids:
+        bank = load_bank(Path(app.srcdir) / "exercises")
+        for exercise_id in exercise_ids:
+            if exercise_id in bank:
+                item = bank[exercise_id]
+                files.add(Path(app.srcdir) / item.file)
+                if item.solution_code:
+                    used |= tables_used(item.solution_code, list(tables))
+        used |= {"excerpts"}  # the bank is checked against the excerpts and sources when it loads
+    files |= {tables[name].path for name in used}
+    package = Path(__file__).parent
+    files |= {path for path in package.rglob("*") if path.suffix in (".py", ".js", ".css") and path.is_file()}
+    lock = Path(app.srcdir) / "requirements" / "lock.txt"
+    if lock.is_file():
+        files.add(lock)
+    return sorted(files)
+
+
+def fingerprint_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Make a notebook page re-execute when anything its outputs depend on changes, and only then.
+
+    Jupyter Book's execution cache keys on the code cells alone, so a corrected table or an
+    upgraded package would leave old outputs. Two things fix that:
+    - the page notes each file it depends on, so Sphinx reads it again when one changes;
+    - a hidden last cell carries a hash of those files' contents, so the cache re-executes the
+      notebook exactly when their content (not just their date) has changed.
+    """
+    import hashlib
+
+    text = source[0]
+    if NOTEBOOK_MARK not in text or "kernelspec" not in text.split("---", 2)[1 if text.startswith("---") else 0]:
+        return
+    digest = hashlib.sha256()
+    for path in chapter_dependencies(app, text):
+        app.env.note_dependency(str(path))
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    source[0] = (text.rstrip("\n") + "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n"
+                 f"# Inputs of this page (written by the book build; re-run when they change): {digest.hexdigest()[:16]}\n"
+                 "```\n")
+
+
 def book_data_dir(app: Sphinx) -> Path:
     """The ``data/`` folder of the book being built, so that a copy of the book uses its own tables."""
     folder = Path(app.srcdir) / "data"
@@ -262,6 +342,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("glossary-list", GlossaryListDirective)
     app.add_directive("teaching-notes", TeachingNotesDirective)
     app.connect("builder-inited", check_data)
+    app.connect("source-read", fingerprint_notebook_inputs)
     app.connect("builder-inited", add_static_files)
     app.connect("html-page-context", drop_unused_scripts, priority=900)
     app.add_css_file("qantar.css")
