@@ -128,10 +128,32 @@ def bench_execution(runs: int) -> dict:
     return results
 
 
+COMPRESSED = {".html", ".js", ".css", ".svg", ".json", ".txt", ".map"}
+
+
 def serve(folder: Path):
+    """Serve a built site on 127.0.0.1 the way a static host (GitHub Pages) does: text compressed with gzip."""
+    import gzip
+    import io
+    import os
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *arguments):
             pass
+
+        def send_head(self):
+            path = self.translate_path(self.path)
+            if (os.path.isfile(path) and os.path.splitext(path)[1] in COMPRESSED
+                    and "gzip" in self.headers.get("Accept-Encoding", "")):
+                with open(path, "rb") as handle:
+                    body = gzip.compress(handle.read(), compresslevel=6)
+                self.send_response(200)
+                self.send_header("Content-Type", self.guess_type(path))
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                return io.BytesIO(body)
+            return super().send_head()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -318,56 +317,114 @@ def inspect_submission(path: Path) -> str | None:
     return None
 
 
-def _run_otter(autograder: Path, submission: Path, timeout: float, questions: dict[str, float]) -> Row:
-    """Grade one checked submission with ``otter run`` in its own process group, killed at the time limit."""
-    row = Row(file=submission.name, status="error", digest=_digest(submission))
-    with tempfile.TemporaryDirectory(prefix="qantar-grade-") as work:
-        work_path = Path(work)
-        copy = work_path / submission.name
-        shutil.copyfile(submission, copy)
-        out = work_path / "out"
-        out.mkdir()
-        log = work_path / "otter.log"
-        with log.open("w", encoding="utf-8", errors="replace") as handle:
-            process = subprocess.Popen([sys.executable, "-m", "otter", "run", "-a", str(autograder.resolve()),
-                                        "-o", str(out), str(copy)], stdout=handle, stderr=subprocess.STDOUT,
-                                       cwd=work, start_new_session=True)
+def _grade_in_child(autograder: Path, copy: Path, out: Path, log: Path) -> None:
+    """In a forked child: a process group of its own, output to the log, then otter-grader's runner."""
+    os.setsid()
+    descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+    code = 1
+    try:
+        import warnings
+
+        # A fresh process would start with Python's default filters; the parent's (e.g. a test
+        # runner's "warnings are errors") must not change how a submission is graded.
+        warnings.resetwarnings()
+        warnings.simplefilter("ignore")
+        import otter.run
+
+        os.chdir(copy.parent)
+        otter.run.main(str(copy), autograder=str(autograder), output_dir=str(out), no_logo=True)
+        code = 0
+    except BaseException as error:  # reported through the log and the exit code
+        print(f"{type(error).__name__}: {error}", flush=True)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _tail(log: Path) -> str:
+    """The last non-empty line of a runner's log, reading only its end (the output can be huge)."""
+    if not log.is_file():
+        return "no output"
+    with log.open("rb") as handle:
+        handle.seek(max(0, log.stat().st_size - OUTPUT_LIMIT))
+        tail = handle.read().decode("utf-8", errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no output"
+
+
+class Grading:
+    """One submission being graded by otter-grader in a forked child process, with a deadline."""
+
+    def __init__(self, autograder: Path, submission: Path, timeout: float, questions: dict[str, float]) -> None:
+        import multiprocessing
+        import time
+
+        self.submission, self.timeout, self.questions = submission, timeout, questions
+        self.row = Row(file=submission.name, status="error", digest=_digest(submission))
+        self.work = Path(tempfile.mkdtemp(prefix="qantar-grade-"))
+        self.copy = self.work / submission.name
+        shutil.copyfile(submission, self.copy)
+        self.out = self.work / "out"
+        self.out.mkdir()
+        self.log = self.work / "otter.log"
+        # Forked from a parent that has imported otter already: each child starts in milliseconds.
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_grade_in_child, args=(autograder.resolve(), self.copy, self.out, self.log))
+        self.process.start()
+        self.deadline = time.monotonic() + timeout
+
+    def poll(self) -> Row | None:
+        """The finished row, or None while the child still runs (killed once past its deadline)."""
+        import time
+
+        if self.process.is_alive():
+            if time.monotonic() < self.deadline:
+                return None
             try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                row.status = "timeout"
-                row.message = f"stopped after {timeout:g} s (an endless loop, or too slow)"
-                row.scores = {name: 0.0 for name in questions}
-                return row
-        results_file = out / "results.json"
-        if process.returncode != 0 or not results_file.is_file():
-            with log.open("rb") as handle:   # only the end: a runner's output can be huge
-                handle.seek(max(0, log.stat().st_size - OUTPUT_LIMIT))
-                tail = handle.read().decode("utf-8", errors="replace")
-            last = [line for line in tail.splitlines() if line.strip()][-1:] or ["no output"]
-            row.message = f"otter run failed (exit {process.returncode}): {last[0][:300]}"
-            row.scores = {name: 0.0 for name in questions}
-            return row
+                os.killpg(self.process.pid, signal.SIGKILL)   # the child and the kernel it started
+            except ProcessLookupError:
+                pass
+            self.process.join()
+            self.row.status = "timeout"
+            self.row.message = f"stopped after {self.timeout:g} s (an endless loop, or too slow)"
+            self.row.scores = {name: 0.0 for name in self.questions}
+            return self._finish()
+        self.process.join()
+        try:   # the kernel the child started may outlive it
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        results_file = self.out / "results.json"
+        if self.process.exitcode != 0 or not results_file.is_file():
+            self.row.message = f"otter run failed (exit {self.process.exitcode}): {_tail(self.log)}"
+            self.row.scores = {name: 0.0 for name in self.questions}
+            return self._finish()
         results = json.loads(results_file.read_text(encoding="utf-8"))
-    scored = {test["name"]: float(test.get("score") or 0.0) for test in results.get("tests", []) if "score" in test}
-    row.scores = {name: min(scored.get(name, 0.0), questions[name]) for name in questions}
-    row.total = round(sum(row.scores.values()), 6)
-    row.status = "graded"
-    missing = [name for name in questions if name not in scored]
-    row.message = f"no result for {', '.join(missing)}" if missing else "ok"
-    return row
+        scored = {test["name"]: float(test.get("score") or 0.0) for test in results.get("tests", [])
+                  if "score" in test}
+        self.row.scores = {name: min(scored.get(name, 0.0), points) for name, points in self.questions.items()}
+        self.row.total = round(sum(self.row.scores.values()), 6)
+        self.row.status = "graded"
+        missing = [name for name in self.questions if name not in scored]
+        self.row.message = f"no result for {', '.join(missing)}" if missing else "ok"
+        return self._finish()
+
+    def _finish(self) -> Row:
+        shutil.rmtree(self.work, ignore_errors=True)
+        return self.row
 
 
-def grade_one(autograder: Path, submission: Path, timeout: float, questions: dict[str, float]) -> Row:
-    """Check a file, then grade it; every outcome is a Row, never an exception."""
+def start_grading(autograder: Path, submission: Path, timeout: float, questions: dict[str, float]):
+    """A finished Row for a file that cannot be graded, else a running Grading; never an exception."""
     problem = inspect_submission(submission)
     if problem:
         return Row(file=submission.name, status="invalid", scores={name: 0.0 for name in questions},
                    message=problem, digest=_digest(submission))
     try:
-        return _run_otter(autograder, submission, timeout, questions)
+        return Grading(autograder, submission, timeout, questions)
     except Exception as error:  # the batch must go on whatever one submission does
         return Row(file=submission.name, status="error", scores={name: 0.0 for name in questions},
                    message=f"{type(error).__name__}: {error}", digest=_digest(submission))
@@ -417,16 +474,38 @@ def grade(autograder: Path, submissions: Path, out: Path, jobs: int = 2, timeout
             rows.append(finished[key])
         else:
             to_grade.append(path)
-    with progress.open("a", encoding="utf-8") as log, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_one, autograder, path, timeout, questions): path for path in to_grade}
-        for future in as_completed(futures):
-            row = future.result()
-            rows.append(row)
-            log.write(json.dumps(row.as_record()) + "\n")
-            log.flush()
-            os.fsync(log.fileno())
-            if progress_callback:
-                progress_callback(row)
+    import time
+    import warnings
+
+    with warnings.catch_warnings():  # otter's dependencies warn about their own deprecated usages
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import otter.run  # noqa: F401  imported once here, so that every forked grader starts with it
+
+    def record(row: Row) -> None:
+        rows.append(row)
+        log.write(json.dumps(row.as_record()) + "\n")
+        log.flush()
+        os.fsync(log.fileno())
+        if progress_callback:
+            progress_callback(row)
+
+    # No threads: children are forked from this process, and forking is only safe without them.
+    waiting = list(to_grade)
+    running: list[Grading] = []
+    with progress.open("a", encoding="utf-8") as log:
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                started = start_grading(autograder, waiting.pop(0), timeout, questions)
+                if isinstance(started, Row):
+                    record(started)
+                else:
+                    running.append(started)
+            for grading in list(running):
+                row = grading.poll()
+                if row is not None:
+                    running.remove(grading)
+                    record(row)
+            time.sleep(0.05)
     write_gradebook(rows, questions, out)
     progress.unlink(missing_ok=True)
     return sorted(rows, key=lambda r: r.file)
