@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,22 +34,24 @@ PANDAS_DTYPES = {
 }
 
 
-class DataError(ValueError):
+class LocatedError(ValueError):
+    """An error in a file of the module, located as precisely as possible: "file, <place>, field 'x': message"."""
+
+    def __init__(self, file: str | Path, message: str, *, place: str | None = None,
+                 field: str | None = None) -> None:
+        self.file, self.field, self.reason = str(file), field, message
+        where = [self.file] + ([place] if place else []) + ([f"field '{field}'"] if field else [])
+        super().__init__(", ".join(where) + ": " + message)
+
+
+class DataError(LocatedError):
     """A data file does not match its schema; the message says where and how to fix it."""
 
     def __init__(self, file: str | Path, message: str, *, row: int | None = None,
                  line: int | None = None, field: str | None = None) -> None:
-        self.file = str(file)
-        self.row = row
-        self.line = line
-        self.field = field
-        self.reason = message
-        where = [self.file]
-        if row is not None:
-            where.append(f"row {row}" + (f" (line {line})" if line is not None else ""))
-        if field is not None:
-            where.append(f"field '{field}'")
-        super().__init__(", ".join(where) + ": " + message)
+        self.row, self.line = row, line
+        place = None if row is None else f"row {row}" + (f" (line {line})" if line is not None else "")
+        super().__init__(file, message, place=place, field=field)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,6 @@ class TableSchema:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def field_names(self) -> list[str]:
@@ -179,7 +180,6 @@ def _read_package_cached(package_path: str, _mtime: int, _size: int) -> dict[str
             name=name, path=path.parent / resource["path"], title=resource["title"],
             description=resource["description"], fields=fields, primary_key=primary_key,
             foreign_keys=tuple(foreign_keys),
-            extra={k: v for k, v in resource.items() if k not in {"schema"}},
         )
     for table in tables.values():
         for foreign_key in table.foreign_keys:

@@ -29,7 +29,7 @@ def quantities(folder=None) -> list[str]:
 def claims_for(quantity: str, folder=None) -> pd.DataFrame:
     """Every claim about one quantity, oldest first, with its claimant and source side by side."""
     claims = load("claims", folder)
-    known = list(dict.fromkeys(claims["quantity"]))
+    known = quantities(folder)
     if quantity not in known:
         raise DataError("data/claims.csv", f"no claims about '{quantity}'; the quantities are: {', '.join(known)}")
     chosen = claims[claims["quantity"] == quantity].copy()

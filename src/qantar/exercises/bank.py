@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from qantar.data import DataError, data_dir, repository_root
+from qantar.data import DataError, LocatedError, data_dir, repository_root
 
 KINDS = ("choice", "multiple", "number", "order", "match", "code")
 STATUSES = ("practice", "assessed")
@@ -30,18 +30,13 @@ KIND_KEYS = {
 }
 
 
-class BankError(ValueError):
+class BankError(LocatedError):
     """The question bank is malformed; the message names the file, the question and the field."""
 
     def __init__(self, file: str | Path, message: str, *, question: str | None = None,
                  field: str | None = None) -> None:
-        self.file, self.question, self.field, self.reason = str(file), question, field, message
-        where = [self.file]
-        if question is not None:
-            where.append(f"question '{question}'")
-        if field is not None:
-            where.append(f"field '{field}'")
-        super().__init__(", ".join(where) + ": " + message)
+        self.question = question
+        super().__init__(file, message, place=None if question is None else f"question '{question}'", field=field)
 
 
 @dataclass(frozen=True)
@@ -80,7 +75,6 @@ class Exercise:
     variable: str | None = None
     solution_code: str | None = None
     check_expression: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def solution(self) -> Any:
