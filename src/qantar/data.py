@@ -48,9 +48,10 @@ class DataError(LocatedError):
     """A data file does not match its schema; the message says where and how to fix it."""
 
     def __init__(self, file: str | Path, message: str, *, row: int | None = None,
-                 line: int | None = None, field: str | None = None) -> None:
+                 line: int | None = None, field: str | None = None, place: str | None = None) -> None:
         self.row, self.line = row, line
-        place = None if row is None else f"row {row}" + (f" (line {line})" if line is not None else "")
+        if place is None and row is not None:
+            place = f"row {row}" + (f" (line {line})" if line is not None else "")
         super().__init__(file, message, place=place, field=field)
 
 
@@ -402,5 +403,117 @@ def table_names(folder: Path | str | None = None) -> list[str]:
 
 
 def validate_all(folder: Path | str | None = None) -> dict[str, int]:
-    """Load every table (schema and foreign keys); return the row count of each or raise DataError."""
-    return {name: len(load_rows(name, folder)) for name in table_names(folder)}
+    """Load every table (schema and foreign keys) and every map geometry in ``geo/``; return the row
+    count of each table or raise DataError."""
+    counts = {name: len(load_rows(name, folder)) for name in table_names(folder)}
+    for name in geometry_names(folder):
+        load_geometry(name, folder)
+    return counts
+
+
+# Map geometries: GeoJSON files in data/geo/, checked before they are handed out.
+GEOMETRY_FOLDER = "geo"
+GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
+GEOMETRY_PROPERTIES = ("name", "kind")  # non-empty text in every feature
+
+
+def geometry_names(folder: Path | str | None = None) -> list[str]:
+    """The names of the map geometries in ``data/geo/`` (``kazakhstan`` for ``geo/kazakhstan.geojson``)."""
+    folder = Path(folder) if folder is not None else data_dir()
+    return sorted(path.stem for path in (folder / GEOMETRY_FOLDER).glob("*.geojson"))
+
+
+def load_geometry(name: str = "kazakhstan", folder: Path | str | None = None) -> dict[str, Any]:
+    """The GeoJSON FeatureCollection ``data/geo/<name>.geojson`` as a dict, after checking it.
+
+    Every feature must have a Polygon or MultiPolygon geometry whose rings are closed lists of
+    numeric [longitude, latitude] pairs in range, with exterior rings clockwise and holes
+    anticlockwise as d3-geo and Vega-Lite expect, and the properties ``name`` and ``kind``.
+    Any problem raises :class:`DataError` naming the file, the feature and the field.
+
+    >>> kazakhstan = load_geometry()   # doctest: +SKIP
+    >>> alt.Data(values=kazakhstan["features"])   # doctest: +SKIP
+    """
+    folder = Path(folder) if folder is not None else data_dir()
+    path = folder / GEOMETRY_FOLDER / f"{name}.geojson"
+    shown = _relative(path)
+    if not path.is_file():
+        known = ", ".join(geometry_names(folder)) or "none"
+        raise DataError(shown, f"the geometry '{name}' is missing (the geometries are: {known})")
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise DataError(shown, f"is not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise DataError(shown, f"is not valid JSON: {error}") from None
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        found = collection.get("type") if isinstance(collection, dict) else type(collection).__name__
+        raise DataError(shown, f"must be a GeoJSON FeatureCollection, not {found!r}", field="type")
+    features = collection.get("features")
+    if not isinstance(features, list) or not features:
+        raise DataError(shown, "has no features: 'features' must be a non-empty list", field="features")
+    for index, feature in enumerate(features):
+        _check_feature(shown, index, feature)
+    return collection
+
+
+def _check_feature(shown: str, index: int, feature: Any) -> None:
+    where = f"feature {index}"
+    if isinstance(feature, dict) and feature.get("id") is not None:
+        where += f" (id {feature['id']!r})"
+
+    def fail(message: str, field: str | None = None) -> DataError:
+        return DataError(shown, message, place=where, field=field)
+
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise fail("is not a GeoJSON Feature (an object with \"type\": \"Feature\")", "type")
+    properties = feature.get("properties")
+    if not isinstance(properties, dict):
+        raise fail("is missing: every feature needs its properties", "properties")
+    for key in GEOMETRY_PROPERTIES:
+        value = properties.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise fail("is missing or empty; every feature needs it", f"properties.{key}")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict):
+        raise fail("is missing: every feature needs a Polygon or MultiPolygon", "geometry")
+    kind = geometry.get("type")
+    if kind not in GEOMETRY_TYPES:
+        raise fail(f"{kind!r} is not one of {', '.join(GEOMETRY_TYPES)}", "geometry.type")
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not polygons:
+        raise fail(f"a {kind} needs a non-empty list of {'rings' if kind == 'Polygon' else 'polygons'}",
+                   "geometry.coordinates")
+    for number, polygon in enumerate(polygons):
+        label = "" if kind == "Polygon" else f"polygon {number}, "
+        if not isinstance(polygon, list) or not polygon:
+            raise fail(f"{label}a polygon needs a non-empty list of rings", "geometry.coordinates")
+        for ring_number, ring in enumerate(polygon):
+            _check_ring(ring, f"{label}ring {ring_number}", exterior=ring_number == 0, fail=fail)
+
+
+def _check_ring(ring: Any, label: str, *, exterior: bool, fail) -> None:
+    field = "geometry.coordinates"
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise fail(f"{label}: a ring needs at least 4 [longitude, latitude] positions", field)
+    for position_number, position in enumerate(ring):
+        if (not isinstance(position, list) or len(position) not in (2, 3)
+                or not all(isinstance(value, (int, float)) and not isinstance(value, bool)
+                           and value == value and abs(value) != float("inf") for value in position)):
+            raise fail(f"{label}, position {position_number}: {position!r} is not a pair of numbers "
+                       "[longitude, latitude]", field)
+        longitude, latitude = position[0], position[1]
+        if not -180 <= longitude <= 180 or not -90 <= latitude <= 90:
+            raise fail(f"{label}, position {position_number}: {position!r} is out of range (longitude from "
+                       "-180 to 180, latitude from -90 to 90; longitude comes first)", field)
+    if ring[0][:2] != ring[-1][:2]:
+        raise fail(f"{label}: the ring is not closed (its last position must repeat the first)", field)
+    # Shoelace area in degrees: positive when the ring runs anticlockwise on a longitude/latitude plot.
+    area = sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in zip(ring, ring[1:])) / 2
+    if exterior and area > 0:
+        raise fail(f"{label}: the exterior ring runs anticlockwise; d3-geo and Vega would fill the rest of "
+                   "the globe instead: reverse it (exterior rings clockwise, holes anticlockwise)", field)
+    if not exterior and area < 0:
+        raise fail(f"{label}: the hole runs clockwise; d3-geo and Vega expect holes anticlockwise: reverse it",
+                   field)

@@ -82,3 +82,59 @@ def reactions_figure():
     figure.tight_layout()
     plt.close(figure)
     return figure
+
+
+def reactions_timeline_figure():
+    """Each statement of the reactions table by date and actor; one marker shape and colour per stance."""
+    reactions = load("reactions")
+    stances = list(dict.fromkeys(sorted(reactions["stance"])))
+    counts = reactions["actor"].value_counts()
+    actors = sorted(counts.index, key=lambda name: (-counts[name], name))
+    figure, axis = plt.subplots(figsize=(8, 0.32 * len(actors) + 1.8))
+    slot = reactions.groupby(["date", "actor"]).cumcount()
+    for index, stance in enumerate(stances):
+        chosen = reactions["stance"] == stance
+        rows = [actors.index(a) + 0.18 * s for a, s in zip(reactions.loc[chosen, "actor"], slot[chosen])]
+        axis.scatter(reactions.loc[chosen, "date"], rows, s=45, color=PALETTE[index % 9], marker=MARKERS[index % 9],
+                     edgecolor="black", linewidth=0.5, label=stance.replace("_", " "))
+    axis.set_yticks(range(len(actors)), actors, fontsize=8)
+    axis.invert_yaxis()
+    axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b %Y"))
+    axis.set_xlabel("Date of the statement")
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
+    _style(axis)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def map_figure():
+    """Kazakhstan's base map with a marker per place named in the timeline, sized by its number of events."""
+    from qantar.charts import MAP_GROUPS, map_points
+    from qantar.data import load_geometry
+
+    geometry = load_geometry()
+    points = map_points()
+    figure, axis = plt.subplots(figsize=(8, 5))
+    for feature in geometry["features"]:
+        shape = feature["geometry"]
+        polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
+        for polygon in polygons:
+            for ring in polygon[:1]:
+                xs, ys = zip(*ring)
+                axis.fill(xs, ys, facecolor="#e5e5e5", edgecolor="white", linewidth=0.8)
+    groups = [g for g in dict.fromkeys(list(MAP_GROUPS.values()) + ["Politics and other"]) if g in set(points["group"])]
+    for index, group in enumerate(groups):
+        chosen = points[points["group"] == group]
+        offset = (index - (len(groups) - 1) / 2) * 0.35
+        axis.scatter(chosen["longitude"] + offset, chosen["latitude"], s=30 + 25 * chosen["events"],
+                     color=PALETTE[index % 9], marker=MARKERS[index % 9], edgecolor="black", linewidth=0.5,
+                     label=group, alpha=0.9)
+    for row in points[points["kind"] != "region"].drop_duplicates("name").itertuples():
+        axis.annotate(row.name, (row.longitude, row.latitude), xytext=(6, 5), textcoords="offset points", fontsize=8)
+    axis.set_aspect(1 / 0.7)   # roughly equal distances at Kazakhstan's latitude
+    axis.set_axis_off()
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure

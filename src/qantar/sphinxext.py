@@ -221,7 +221,11 @@ TABLES_READ_BY = {
     "timeline_between": {"timeline"}, "timeline_explorer": {"timeline"}, "timeline_figure": {"timeline"},
     "reactions_by_actor": {"reactions"}, "reactions_explorer": {"reactions"}, "reactions_figure": {"reactions"},
     "stance_table": {"reactions"}, "excerpt": {"excerpts"}, "excerpts": {"excerpts"},
+    "timeline_chart": {"timeline", "sources"}, "claims_chart": {"claims", "sources"},
+    "reactions_chart": {"reactions", "sources"}, "places_map": {"timeline", "places"},
 }
+# Data files that are not tables, read by package calls.
+FILES_READ_BY = {"places_map": ["geo/kazakhstan.geojson"]}
 NOTEBOOK_MARK = "```{code-cell}"
 
 
@@ -263,6 +267,9 @@ def chapter_dependencies(app: Sphinx, text: str) -> list[Path]:
                     used |= tables_used(item.solution_code, list(tables))
         used |= {"excerpts"}  # the bank is checked against the excerpts and sources when it loads
     files |= {tables[name].path for name in used}
+    for function, extra in FILES_READ_BY.items():
+        if re.search(rf"\b{function}\(", text):
+            files |= {folder / name for name in extra if (folder / name).is_file()}
     package = Path(__file__).parent
     files |= {path for path in package.rglob("*") if path.suffix in (".py", ".js", ".css") and path.is_file()}
     lock = Path(app.srcdir) / "requirements" / "lock.txt"
@@ -335,6 +342,16 @@ def drop_unused_scripts(app: Sphinx, pagename: str, templatename: str, context: 
     context["script_files"] = [script for script in context.get("script_files", []) if not unused(script)]
 
 
+FIGURE_SCRIPTS = ["vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js", "qantar-figures.js"]
+
+
+def add_figure_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Load Vega (about 830 KB, cached once for the whole site) only on the pages that draw a figure."""
+    if 'class="qantar-figure"' in context.get("body", ""):
+        for position, script in enumerate(FIGURE_SCRIPTS):
+            app.add_js_file(script, defer="defer", priority=800 + position)
+
+
 def setup(app: Sphinx) -> dict:
     app.add_directive("excerpt", ExcerptDirective)
     app.add_directive("data-table", DataTableDirective)
@@ -344,7 +361,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", check_data)
     app.connect("source-read", fingerprint_notebook_inputs)
     app.connect("builder-inited", add_static_files)
+    app.connect("html-page-context", add_figure_scripts)
     app.connect("html-page-context", drop_unused_scripts, priority=900)
     app.add_css_file("qantar.css")
+    app.add_css_file("qantar-figures.css")
     app.add_js_file("qantar-exercises.js", defer="defer")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
