@@ -170,11 +170,11 @@ def _alt():
     return alt
 
 
-def _base_config(chart):
+def _base_config(chart, fit: str = "fit-x"):
     """Settings shared by every chart: the width of the page's column, a transparent background
     (the page's colours show through) and the page's font."""
     alt = _alt()
-    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure(
+    return chart.properties(autosize=alt.AutoSizeParams(type=fit, contains="padding")).configure(
         background="transparent", font="system-ui, -apple-system, 'Segoe UI', sans-serif").configure_view(
         stroke=None)
 
@@ -437,8 +437,7 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
                              + " to " + points["last"] + ".")
     pick = alt.param(name="pick_group", value=group, bind=alt.binding_select(
         options=[None, *groups], labels=["All events", *groups], name="Show: "))
-    base_map = alt.Chart(alt.Data(values=geometry["features"])).mark_geoshape(
-        fill="#d9d9d9", stroke="#ffffff", strokeWidth=0.8).encode(
+    base_map = alt.Chart(alt.Data(values=geometry["features"])).mark_geoshape(strokeWidth=0.8).encode(
         tooltip=[alt.Tooltip("properties.name:N", title="Region")] if _has_names(geometry) else [])
     marks = alt.Chart(points).transform_filter("pick_group == null || datum.group == pick_group").mark_point(
         filled=True, opacity=0.9, stroke="#000000", strokeWidth=0.7).encode(
@@ -456,7 +455,7 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
     labels = alt.Chart(points[points["kind"] != "region"].drop_duplicates("name")).mark_text(align="left", dx=10, dy=-8, fontSize=11).encode(
         longitude="longitude:Q", latitude="latitude:Q", text="name:N")
     chart = alt.layer(base_map, marks, labels).project(type="conicEqualArea", rotate=[-67, 0], parallels=[45, 51]).properties(
-        width="container", height=420,
+        width="container", height="container",   # the page gives the map's box an aspect ratio
         description="Map of Kazakhstan with a marker for each place where timeline events happened.")
     totals = points.groupby("name")["events"].sum().sort_values(ascending=False)
     summary = (f"{int(points['events'].sum())} mentions of {len(totals)} places in Kazakhstan in the timeline's events of "
@@ -473,7 +472,10 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
                  "set slightly apart). Base map: Natural Earth's regions (public domain), which predate the "
                  "regions created in 2018 and 2022; coordinates from GeoNames and OurAirports (the places table on "
                  "the Data page)."),
-        summary=summary, chart=_base_config(chart), table=table, static=map_figure,
+        summary=summary, table=table, static=map_figure,
+        # Light land on a light page, dark land on a dark one: the page's script applies the dark settings.
+        chart=_base_config(chart, fit="fit").configure_geoshape(fill="#d9d9d9", stroke="#ffffff").properties(
+            usermeta={"qantar_dark_config": {"geoshape": {"fill": "#4a4a4a", "stroke": "#1a1a1a"}}}),
         controls_hint="Choose a kind of event to show only those places.")
 
 

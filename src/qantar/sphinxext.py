@@ -352,6 +352,77 @@ def add_figure_scripts(app: Sphinx, pagename: str, templatename: str, context: d
             app.add_js_file(script, defer="defer", priority=800 + position)
 
 
+# Launch buttons. One setting switches them on: `repository.url` in _config.yml. They open
+# the class pack's notebooks, which the publish workflow pushes to the `notebooks` branch:
+# Binder and JupyterHub need a folder with the package and data, and Colab cannot open MyST
+# Markdown. With no repository URL there is no button at all (never a dead one).
+LAUNCH_SERVICES = ("binderhub_url", "colab_url", "jupyterhub_url")
+LAUNCH_BRANCH = "notebooks"
+
+
+def take_over_launch_buttons(app: Sphinx, config) -> None:
+    """Read the launch settings for our own buttons and hide them from the theme's, which open the .md source.
+
+    Jupyter Book passes `repository` and `launch_buttons` to the theme's options, but the
+    `html_theme_options` under `sphinx.config` replace those options whole, so the settings
+    are read from the book's _config.yml as well.
+    """
+    import yaml
+
+    options = config.html_theme_options
+    book_file = Path(app.srcdir) / "_config.yml"
+    book = (yaml.safe_load(book_file.read_text(encoding="utf-8")) or {}) if book_file.is_file() else {}
+    launch = {**(book.get("launch_buttons") or {}), **dict(options.get("launch_buttons") or {})}
+    repository = options.get("repository_url") or (book.get("repository") or {}).get("url") or ""
+    config.qantar_launch = {key: str(launch.get(key) or "").strip().rstrip("/") for key in LAUNCH_SERVICES}
+    config.qantar_launch["repository_url"] = str(repository).strip().rstrip("/")
+    if "launch_buttons" in options:
+        options["launch_buttons"] = {key: value for key, value in launch.items() if key not in LAUNCH_SERVICES}
+
+
+def launch_links(settings: dict, notebook: str) -> list[dict]:
+    """The launch buttons for one notebook of the class pack: [] when no repository URL is set."""
+    import re
+    from urllib.parse import quote, urlencode
+
+    repository = settings.get("repository_url", "")
+    if not repository:
+        return []
+    github = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
+    links = []
+    if settings.get("binderhub_url"):
+        where = (f"v2/gh/{github.group(1)}/{github.group(2)}/{LAUNCH_BRANCH}" if github
+                 else f"v2/git/{quote(repository, safe='')}/{LAUNCH_BRANCH}")
+        links.append(("Binder", "_static/images/logo_binder.svg",
+                      f"{settings['binderhub_url']}/{where}?urlpath={quote('lab/tree/' + notebook)}"))
+    if settings.get("jupyterhub_url"):
+        folder = repository.rsplit("/", 1)[-1].removesuffix(".git")
+        query = urlencode({"repo": repository, "branch": LAUNCH_BRANCH, "urlpath": f"lab/tree/{folder}/{notebook}"})
+        links.append(("JupyterHub", "_static/images/logo_jupyterhub.svg",
+                      f"{settings['jupyterhub_url']}/hub/user-redirect/git-pull?{query}"))
+    if settings.get("colab_url") and github:   # Colab opens notebooks from GitHub only
+        links.append(("Colab", "_static/images/logo_colab.png",
+                      f"{settings['colab_url']}/github/{github.group(1)}/{github.group(2)}/blob/{LAUNCH_BRANCH}/{notebook}"))
+    return [{"type": "link", "text": name, "tooltip": f"Launch this chapter on {name}", "icon": icon,
+             "label": f"launch-{name.lower()}-button", "url": url} for name, icon, url in links]
+
+
+def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    from qantar.downloads import book_chapters
+
+    settings = getattr(app.config, "qantar_launch", {})
+    if not settings.get("repository_url") or "header_buttons" not in context:
+        return
+    chapter = next((c for c in book_chapters(Path(app.srcdir)) if c.docname == pagename), None)
+    if chapter is None:
+        return
+    buttons = launch_links(settings, chapter.pack_name)
+    if buttons:
+        context["header_buttons"].append({"type": "group", "tooltip": "Launch this chapter as a notebook",
+                                          "icon": "fas fa-rocket", "buttons": buttons,
+                                          "label": "launch-buttons"})
+
+
 def setup(app: Sphinx) -> dict:
     app.add_directive("excerpt", ExcerptDirective)
     app.add_directive("data-table", DataTableDirective)
@@ -362,6 +433,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("source-read", fingerprint_notebook_inputs)
     app.connect("builder-inited", add_static_files)
     app.connect("html-page-context", add_figure_scripts)
+    app.connect("config-inited", take_over_launch_buttons, priority=900)
+    app.connect("html-page-context", add_launch_buttons, priority=600)
     app.connect("html-page-context", drop_unused_scripts, priority=900)
     app.add_css_file("qantar.css")
     app.add_css_file("qantar-figures.css")

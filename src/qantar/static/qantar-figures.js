@@ -82,7 +82,17 @@
       config: { background: "transparent" },
       tooltip: { theme: dark ? "dark" : "light" }
     };
-    if (dark) { options.theme = "dark"; }
+    if (dark) {
+      options.theme = "dark";
+      // A chart may carry its own settings for dark pages (e.g. the map's land colour).
+      var patch = spec.usermeta && spec.usermeta.qantar_dark_config;
+      if (patch) {
+        spec.config = spec.config || {};
+        Object.keys(patch).forEach(function (key) {
+          spec.config[key] = Object.assign({}, spec.config[key] || {}, patch[key]);
+        });
+      }
+    }
     window.vegaEmbed(chart, spec, options).then(function (result) {
       var view = result.view;
       figure.qantarView = view;
@@ -153,6 +163,13 @@
       focusMark(figure, details, marks, Math.max(0, next));
     });
   }
+
+  /* For tests and for curious readers: the marks a figure currently shows, as keyboard focus walks them. */
+  window.qantarFigures = {
+    marks: function (figure) {
+      return figure.qantarView ? marksOf(figure.qantarView).map(describe) : [];
+    }
+  };
 
   function drawAll() {
     document.querySelectorAll(".qantar-figure").forEach(draw);
