@@ -2,6 +2,11 @@
 
 A malformed bank raises :class:`BankError` naming the file, the question id and the
 field, so that an instructor's typo stops the build with a message that says where.
+
+An assessed question may say ``key: withheld``: the copy of the bank handed to students
+(the class pack, see :mod:`qantar.downloads`) keeps its prompt and the public shape of the
+question (options, items, unit, variable) but no answer, solution, hint, feedback or
+mistakes. Such a question still loads and displays; checking it says the key is withheld.
 """
 
 from __future__ import annotations
@@ -27,6 +32,19 @@ KIND_KEYS = {
     "order": {"items"},
     "match": {"pairs", "distractors"},
     "code": {"variable", "solution", "check", "tolerance", "relative_tolerance", "unit"},
+}
+# ``key: withheld``: the fields a question keeps when its key is not handed out. A match
+# question gives its left-hand items as ``items`` and its partners (with the distractors,
+# sorted) as ``options``, since its ``pairs`` are the key.
+WITHHELD = "withheld"
+WITHHELD_COMMON_KEYS = {"id", "kind", "prompt", "points", "sources", "status", "title", "key"}
+WITHHELD_KIND_KEYS = {
+    "choice": {"options"},
+    "multiple": {"options"},
+    "number": {"unit"},
+    "order": {"items"},
+    "match": {"items", "options"},
+    "code": {"variable", "unit"},
 }
 
 
@@ -75,10 +93,14 @@ class Exercise:
     variable: str | None = None
     solution_code: str | None = None
     check_expression: str | None = None
+    key_withheld: bool = False
 
     @property
     def solution(self) -> Any:
         """An answer that :func:`qantar.exercises.check` accepts as correct."""
+        if self.key_withheld:
+            raise BankError(self.file, "the key of this assessed question is withheld in this copy of the bank",
+                            question=self.id, field="key")
         if self.kind == "order":
             return list(self.items)
         if self.kind == "match":
@@ -92,6 +114,8 @@ class Exercise:
     @property
     def match_options(self) -> list[str]:
         """The right-hand choices of a match question, sorted, with the distractors."""
+        if self.key_withheld:
+            return sorted(self.options)
         return sorted({right for _, right in self.pairs} | set(self.distractors))
 
 
@@ -151,6 +175,8 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
     kind = spec.get("kind")
     if kind not in KINDS:
         raise BankError(file, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", question=question, field="kind")
+    if "key" in spec:
+        return parse_withheld_question(spec, file, chapter, question, kind)
     unknown = set(spec) - COMMON_KEYS - KIND_KEYS[kind]
     if unknown:
         raise BankError(file, f"unknown field for a {kind} question (allowed: "
@@ -231,6 +257,48 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
         raise BankError(file, "must be a list of {answer, feedback} entries", question=question, field="mistakes")
     values["mistakes"] = tuple(Mistake(m["answer"], _text(m["feedback"], file, question, "mistakes", True))
                                for m in mistakes)
+    return Exercise(**values)
+
+
+def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, kind: str) -> Exercise:
+    """A question marked ``key: withheld``: assessed, with its prompt and public shape only."""
+    if spec["key"] != WITHHELD:
+        raise BankError(file, f"the only value allowed is '{WITHHELD}', not {spec['key']!r}", question=question,
+                        field="key")
+    if spec.get("status") != "assessed":
+        raise BankError(file, "only an assessed question (status: assessed) may have its key withheld",
+                        question=question, field="key")
+    allowed = WITHHELD_COMMON_KEYS | WITHHELD_KIND_KEYS[kind]
+    unknown = set(spec) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        reason = ("is part of the key, which this question withholds (key: withheld)"
+                  if field in COMMON_KEYS | KIND_KEYS[kind] else
+                  f"unknown field for a {kind} question whose key is withheld (allowed: {', '.join(sorted(allowed))})")
+        raise BankError(file, reason, question=question, field=field)
+    values: dict[str, Any] = dict(
+        id=question, kind=kind, chapter=chapter, file=file, status="assessed", key_withheld=True,
+        prompt=_text(spec.get("prompt"), file, question, "prompt", required=True),
+        title=_text(spec.get("title"), file, question, "title"),
+        points=_number(spec.get("points"), file, question, "points", default=1.0),
+        sources=_text_list(spec.get("sources"), file, question, "sources"),
+    )
+    if values["points"] <= 0:
+        raise BankError(file, "must be more than 0", question=question, field="points")
+    if kind in ("choice", "multiple"):
+        values["options"] = _text_list(spec.get("options"), file, question, "options", minimum=2)
+    elif kind == "number":
+        values["unit"] = _text(spec.get("unit"), file, question, "unit")
+    elif kind == "order":
+        values["items"] = _text_list(spec.get("items"), file, question, "items", minimum=2)
+    elif kind == "match":
+        values["items"] = _text_list(spec.get("items"), file, question, "items", minimum=2)
+        values["options"] = _text_list(spec.get("options"), file, question, "options", minimum=2)
+    elif kind == "code":
+        values["variable"] = _text(spec.get("variable"), file, question, "variable", required=True)
+        if not values["variable"].isidentifier():
+            raise BankError(file, "must be a Python variable name", question=question, field="variable")
+        values["unit"] = _text(spec.get("unit"), file, question, "unit")
     return Exercise(**values)
 
 

@@ -14,6 +14,9 @@ from typing import Any
 from qantar.exercises.bank import Exercise, reference_value
 
 MISSING = object()
+# What checking says about an assessed question whose key this copy of the bank does not hold.
+WITHHELD_MESSAGE = ("This question is assessed: its key is withheld in this copy of the question bank, "
+                    "so it cannot be checked here. Your instructor grades it.")
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
         hint = f" Hint: {exercise.hint}" if exercise.hint else ""
         return verdict(False, message + hint)
 
+    if exercise.key_withheld:
+        return verdict(False, WITHHELD_MESSAGE)
     if answer is MISSING or answer is None or (isinstance(answer, str) and not answer.strip()):
         return verdict(False, "No answer yet. " + _expected_form(exercise))
     try:

@@ -1,0 +1,492 @@
+"""Downloads for class: each chapter as a notebook, a class pack, and the whole site as a zip.
+
+A Sphinx extension (``sphinx.extra_extensions`` in ``_config.yml``). After a successful
+HTML build it writes, under ``_build/html/_downloads/``:
+
+- ``notebooks/<slug>.ipynb``: every chapter of the table of contents converted from
+  MyST Markdown with jupytext, without outputs; each chapter page links to its notebook
+  from the theme's download menu ("Notebook (.ipynb)");
+- ``qandy-qantar-class-pack.zip``: the chapters as numbered notebooks, the ``qantar``
+  package, the data, the question bank with the keys of assessed questions withheld
+  (:func:`public_bank`), a ``requirements.txt`` and a how-to. Unzipped, it runs in a
+  plain JupyterLab with no network and nothing installed from the module;
+- ``qandy-qantar-site.zip``: the built site, to open from disk (``file://``).
+
+The zips are deterministic (sorted entries, fixed dates and permissions), so that the
+same sources give the same bytes. The ``{downloads}`` directive lists the three downloads
+on a page, with links relative to that page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+DOWNLOADS = "_downloads"
+NOTEBOOKS = f"{DOWNLOADS}/notebooks"
+PACK_NAME = "qandy-qantar-class-pack"
+SITE_NAME = "qandy-qantar-site"
+PACK_ZIP = f"{DOWNLOADS}/{PACK_NAME}.zip"
+SITE_ZIP = f"{DOWNLOADS}/{SITE_NAME}.zip"
+CHAPTER_FOLDER = "chapters/"
+# Book tooling: the pack's notebooks are already notebooks and no book is built from them.
+# myst-nb stays: the chapters call ``myst_nb.glue`` and the package's exercise renderer needs docutils.
+BOOK_TOOLING = {"jupyter-book", "jupytext"}
+# The zip format cannot store dates before 1980; every entry gets this one.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+NOT_PACKED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+
+
+# --------------------------------------------------------------------------- zips
+
+def write_zip(path: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (archive name -> content) as a zip whose bytes depend on the content only.
+
+    Entries are sorted, every folder gets its own entry, and dates and permissions are fixed.
+    """
+    folders = {"/".join(name.split("/")[:depth]) + "/" for name in files
+               for depth in range(1, name.count("/") + 1)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(folders | set(files)):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.create_system = 3  # Unix, so that the permissions below are read
+            if name.endswith("/"):
+                info.external_attr = (0o40755 << 16) | 0x10
+                archive.writestr(info, b"")
+            else:
+                info.external_attr = 0o100644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, files[name], compresslevel=9)
+    path.write_bytes(buffer.getvalue())
+
+
+def folder_files(folder: Path, prefix: str, skip: Iterable[Path] = ()) -> dict[str, bytes]:
+    """Every file below ``folder`` as archive name (under ``prefix``) -> content, caches left out."""
+    skipped = {p.resolve() for p in skip}
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or path.resolve() in skipped or NOT_PACKED & set(relative.parts) \
+                or path.suffix == ".pyc":
+            continue
+        files[f"{prefix}/{relative.as_posix()}"] = path.read_bytes()
+    return files
+
+
+# --------------------------------------------------------------------------- chapters
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of the book: its document name, its place in the table of contents, its source."""
+
+    docname: str
+    number: int
+    source: Path
+
+    @property
+    def slug(self) -> str:
+        return self.docname.rsplit("/", 1)[-1]
+
+    @property
+    def pack_name(self) -> str:
+        return f"{self.number:02d}-{self.slug}.ipynb"
+
+    @property
+    def title(self) -> str:
+        for line in self.source.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+        return self.slug
+
+
+def toc_documents(toc_file: Path) -> list[str]:
+    """Every document of ``_toc.yml``, in the order of the table of contents."""
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8")) or {}
+    documents = [toc["root"]] if toc.get("root") else []
+
+    def walk(entries) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                documents.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
+            walk(entry.get("sections"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts") or []:
+        walk(part.get("chapters"))
+    return documents
+
+
+def book_chapters(srcdir: Path) -> list[Chapter]:
+    """The chapters (the documents under ``chapters/`` in ``_toc.yml``), numbered in the table's order."""
+    toc_file = srcdir / "_toc.yml"
+    if not toc_file.is_file():
+        return []
+    chapters = []
+    for docname in toc_documents(toc_file):
+        if docname.startswith(CHAPTER_FOLDER) and (srcdir / f"{docname}.md").is_file():
+            chapters.append(Chapter(docname, len(chapters) + 1, srcdir / f"{docname}.md"))
+    return chapters
+
+
+COLAB_SETUP = """\
+# Only on Google Colab, which opens this notebook alone: fetch the class pack (the qantar
+# package, the data and the public bank) and work in it. Anywhere else this cell does nothing.
+import os, subprocess, sys
+if "google.colab" in sys.modules and not os.path.isdir("qantar"):
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "notebooks",
+                    {url!r}, "/content/qandy-qantar"], check=True)
+    os.chdir("/content/qandy-qantar")
+    sys.path.insert(0, "/content/qandy-qantar")"""
+
+
+def chapter_notebook(chapter: Chapter, book_title: str = "Qandy Qantar: Kazakhstan, January 2022",
+                     repository_url: str = "") -> Any:
+    """The chapter as a notebook without outputs: kernel python3, stable cell ids, no book-only blocks.
+
+    With the book's repository URL (the launch buttons' setting), a first code cell lets the
+    notebook run on Colab, which opens it from the repository's `notebooks` branch alone.
+    """
+    import jupytext
+    import nbformat
+
+    # MyST always: jupytext guesses plain Markdown when the header does not name the extension.
+    notebook = jupytext.read(chapter.source, fmt="md:myst")
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    cells = [nbformat.v4.new_markdown_cell(
+        f"*Chapter {chapter.number} of the module “{book_title}”. This notebook "
+        "needs the module's `qantar` package, `data/` and `exercises/` beside it: run it in the folder of "
+        f"the class pack (`{PACK_NAME}.zip`, on the book's site), where they are.*")]
+    if repository_url:
+        cells.append(nbformat.v4.new_code_cell(COLAB_SETUP.format(url=repository_url)))
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            # The instructor edition's teaching notes come from exercises/notes/, never from the pack.
+            cell.source = re.sub(r"```\{teaching-notes\}.*?```\n?", "", cell.source, flags=re.S).strip()
+            if not cell.source:
+                continue
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    for index, cell in enumerate(cells):
+        cell.id = f"{chapter.slug}-{index:03d}"
+    notebook.cells = cells
+    notebook.nbformat, notebook.nbformat_minor = 4, 5
+    nbformat.validate(notebook)
+    return notebook
+
+
+def notebook_bytes(notebook: Any) -> bytes:
+    import nbformat
+
+    return (nbformat.writes(notebook) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the bank, keys withheld
+
+def withheld_question(spec: dict, exercise) -> dict:
+    """An assessed question with its key withheld: prompt and public shape only (``key: withheld``).
+
+    Its sources are left out too: their ids name what they report (``..._russia_declines``),
+    which would give the answer away, and the public page does not show them either.
+    """
+    from qantar.exercises.render import display_order
+
+    public = {"id": exercise.id, "kind": exercise.kind, "status": "assessed", "key": "withheld"}
+    if exercise.title:
+        public["title"] = exercise.title
+    public["points"] = spec.get("points", 1)
+    public["prompt"] = exercise.prompt
+    kind = exercise.kind
+    if kind in ("choice", "multiple"):
+        public["options"] = list(exercise.options)
+    elif kind == "number" and exercise.unit:
+        public["unit"] = exercise.unit
+    elif kind == "order":
+        # Never the answer's order: sorted, or the page's scrambled order if sorting gives the answer.
+        items = sorted(exercise.items)
+        public["items"] = items if items != list(exercise.items) else display_order(exercise)
+    elif kind == "match":
+        public["items"] = [left for left, _ in exercise.pairs]
+        public["options"] = exercise.match_options
+    elif kind == "code":
+        public["variable"] = exercise.variable
+        if exercise.unit:
+            public["unit"] = exercise.unit
+    return public
+
+
+def public_bank(src_dir: Path | str, dst_dir: Path | str) -> list[Path]:
+    """Copy the bank from ``src_dir`` to ``dst_dir`` with the keys of assessed questions withheld.
+
+    A file with no assessed question is copied as it is. In the others the practice questions
+    are kept whole (students check themselves with them) and each assessed question keeps its
+    id, kind, title, points, prompt, and options or items, unit or variable. Every file
+    written is read back with the bank's own validation. Returns the files written.
+    """
+    from qantar.exercises.bank import read_bank_file
+
+    src_dir, dst_dir = Path(src_dir), Path(dst_dir)
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sorted(src_dir.glob("*.yml")):
+        target = dst_dir / source.name
+        exercises = read_bank_file(source)          # a broken bank stops here, with its own message
+        content = yaml.safe_load(source.read_text(encoding="utf-8"))
+        if not any(e.status == "assessed" for e in exercises):
+            shutil.copyfile(source, target)
+        else:
+            content["questions"] = [withheld_question(spec, exercise) if exercise.status == "assessed" else spec
+                                    for spec, exercise in zip(content["questions"], exercises)]
+            header = (f"# exercises/{source.name} for students: the keys of its assessed questions are withheld\n"
+                      "# (key: withheld). Practice questions are as in the module's bank.\n")
+            target.write_text(header + yaml.safe_dump(content, sort_keys=False, allow_unicode=True, width=100),
+                              encoding="utf-8")
+        read_bank_file(target)
+        written.append(target)
+    return written
+
+
+# --------------------------------------------------------------------------- requirements and how-to
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pack_requirements(pyproject: Path, lock: Path | None) -> str:
+    """``requirements.txt`` of the pack: the runtime dependencies, pinned as in the lock file, and JupyterLab."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = {}
+    if lock is not None and lock.is_file():
+        for line in lock.read_text(encoding="utf-8").splitlines():
+            if "==" in line and not line.startswith("#"):
+                name, version = line.split("==", 1)
+                pins[canonical(name)] = f"{name.strip()}=={version.strip()}"
+    lines = ["# Install once, online: pip install -r requirements.txt",
+             "# Versions as in the module's requirements/lock.txt."]
+    for text in [*dependencies, "jupyterlab>=4"]:
+        requirement = Requirement(text)
+        if canonical(requirement.name) in BOOK_TOOLING:
+            continue
+        lines.append(pins.get(canonical(requirement.name), str(requirement)))
+    return "\n".join(lines) + "\n"
+
+
+def pack_readme(title: str, chapters: list[Chapter], assessed: int) -> str:
+    notebooks = "\n".join(f"| `{c.pack_name}` | {c.title} |" for c in chapters)
+    return f"""# {title}: class pack
+
+Every chapter of the module as a Jupyter notebook, with everything it needs to run on
+your own computer, without network.
+
+| file | what it is |
+|---|---|
+{notebooks}
+| `qantar/` | the module's Python package, which the notebooks import (nothing to install) |
+| `data/` | the module's tables (CSV) and their description, `datapackage.json` |
+| `exercises/` | the question bank the notebooks' exercises come from |
+| `requirements.txt` | the Python packages to install once |
+
+## Set up once (with network)
+
+You need Python 3.11 or newer. In a terminal, in this folder:
+
+```
+python3 -m venv .venv
+.venv/bin/pip install -r requirements.txt        # Windows: .venv\\Scripts\\pip install -r requirements.txt
+```
+
+## Work (no network needed)
+
+```
+.venv/bin/jupyter lab                              # Windows: .venv\\Scripts\\jupyter lab
+```
+
+JupyterLab opens in the browser. Open a chapter, then *Run › Run All Cells*. Keep the
+notebooks in this folder: they find `qantar/`, `data/` and `exercises/` beside them. A
+notebook reads only these files; nothing is fetched from the internet.
+
+The chapters were written for the book's web pages, and their text keeps a few marks of
+the book's format: a ``{{glue:text}}`name` `` in the text stands for a number computed in a
+code cell above it, and the book hides the cells tagged `remove-cell`. They run all the same.
+
+## Exercises
+
+Practice exercises check your answer and give feedback when you press *Check*.
+The {assessed} assessed questions show their prompt only: the pack holds no key for them
+(`key: withheld` in `exercises/`), and your instructor grades them.
+
+## Licence
+
+The text and the data are licensed under CC BY 4.0 (`LICENSE-TEXT.md`), the code under
+the MIT licence (`LICENSE`). Quotations remain the work of their authors.
+"""
+
+
+def class_pack_files(srcdir: Path, chapters: list[Chapter], notebooks: dict[str, bytes],
+                     title: str) -> dict[str, bytes]:
+    """The class pack, as archive name -> content, under one top folder."""
+    import tempfile
+
+    import qantar
+    from qantar.exercises.bank import read_bank_file
+
+    top = PACK_NAME
+    files = {f"{top}/{chapter.pack_name}": notebooks[chapter.slug] for chapter in chapters}
+    files |= folder_files(Path(qantar.__file__).parent, f"{top}/qantar")
+    files |= folder_files(srcdir / "data", f"{top}/data")
+    with tempfile.TemporaryDirectory() as scratch:
+        written = public_bank(srcdir / "exercises", Path(scratch))
+        files |= {f"{top}/exercises/{path.name}": path.read_bytes() for path in written}
+        assessed = sum(e.status == "assessed" for path in written for e in read_bank_file(path))
+    if (srcdir / "exercises" / "README.md").is_file():
+        files[f"{top}/exercises/README.md"] = (srcdir / "exercises" / "README.md").read_bytes()
+    for name in ("LICENSE", "LICENSE-TEXT.md"):
+        if (srcdir / name).is_file():
+            files[f"{top}/{name}"] = (srcdir / name).read_bytes()
+    lock = srcdir / "requirements" / "lock.txt"
+    files[f"{top}/requirements.txt"] = pack_requirements(srcdir / "pyproject.toml", lock).encode("utf-8")
+    files[f"{top}/README.md"] = pack_readme(title, chapters, assessed).encode("utf-8")
+    return files
+
+
+SITE_README = """Qandy Qantar: the book's web site, to read without network.
+
+Open index.html (in this folder) in a web browser. Every page, figure and exercise
+works from disk. The class pack, with the chapters as notebooks, is in _downloads/.
+"""
+
+
+# --------------------------------------------------------------------------- Sphinx
+
+def _chapters(app) -> list[Chapter]:
+    found = app.env.found_docs
+    return [chapter for chapter in book_chapters(Path(app.srcdir)) if chapter.docname in found]
+
+
+def _is_html(app) -> bool:
+    return getattr(app.builder, "name", "") == "html"
+
+
+def add_notebook_button(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """On a chapter page, put "Notebook (.ipynb)" first in the theme's download menu."""
+    if not _is_html(app):
+        return
+    chapter = next((c for c in _chapters(app) if c.docname == pagename), None)
+    group = next((button for button in context.get("header_buttons", [])
+                  if button.get("label") == "download-buttons"), None)
+    if chapter is None or group is None:
+        return
+    group["buttons"].insert(0, {
+        "type": "link",
+        "url": context["pathto"](f"{NOTEBOOKS}/{chapter.slug}.ipynb", 1),
+        "text": "Notebook (.ipynb)",
+        "tooltip": "Download this chapter as a Jupyter notebook",
+        "icon": "fas fa-code",
+        "label": "download-notebook-button",
+    })
+
+
+def write_downloads(app, exception) -> None:
+    """The chapter notebooks and the class pack, after a successful HTML build."""
+    if exception is not None or not _is_html(app):
+        return
+    outdir, srcdir = Path(app.outdir), Path(app.srcdir)
+    chapters = _chapters(app)
+    title = str(getattr(app.config, "html_title", "") or "Qandy Qantar")
+    repository = getattr(app.config, "qantar_launch", {}).get("repository_url", "")
+    notebooks = {chapter.slug: notebook_bytes(chapter_notebook(chapter, title, repository)) for chapter in chapters}
+    folder = outdir / NOTEBOOKS
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.ipynb"):
+        if stale.stem not in notebooks:
+            stale.unlink()
+    for slug, content in notebooks.items():
+        target = folder / f"{slug}.ipynb"
+        if not target.is_file() or target.read_bytes() != content:
+            target.write_bytes(content)
+    write_zip(outdir / PACK_ZIP, class_pack_files(srcdir, chapters, notebooks, title))
+
+
+def write_site_zip(app, exception) -> None:
+    """The whole built site as a zip, last, so that it holds the notebooks and the class pack."""
+    if exception is not None or not _is_html(app):
+        return
+    outdir = Path(app.outdir)
+    skip = [outdir / SITE_ZIP, outdir / ".buildinfo", outdir / ".doctrees"]
+    files = folder_files(outdir, SITE_NAME, skip=skip)
+    files = {name: content for name, content in files.items() if not name.startswith(f"{SITE_NAME}/.doctrees/")}
+    files[f"{SITE_NAME}/README.txt"] = SITE_README.encode("utf-8")
+    write_zip(outdir / SITE_ZIP, files)
+
+
+def _downloads_directive():
+    from docutils import nodes
+    from sphinx.util.docutils import SphinxDirective
+    from sphinx.util.osutil import relative_uri
+
+    class DownloadsDirective(SphinxDirective):
+        """``:::{downloads}``: the class pack, the offline site and each chapter's notebook, linked from this page."""
+
+        def run(self) -> list:
+            try:
+                here = self.env.app.builder.get_target_uri(self.env.docname)
+            except NotImplementedError:  # a builder with no pages of its own
+                here = self.env.docname
+            chapters = book_chapters(Path(self.env.srcdir))
+            self.env.note_dependency(str(Path(self.env.srcdir) / "_toc.yml"))
+
+            def link(target: str, text: str) -> nodes.reference:
+                reference = nodes.reference("", "", refuri=relative_uri(here, target),
+                                            classes=["qantar-download"])
+                reference += nodes.literal(text=text)
+                return reference
+
+            listing = nodes.bullet_list(classes=["qantar-downloads"])
+            for target, name, description in (
+                    (PACK_ZIP, f"{PACK_NAME}.zip", " — the class pack: every chapter as a notebook, the data, "
+                     "the exercises and the module's package, with a how-to. Install once, then it runs in "
+                     "JupyterLab with no network. Assessed questions carry no key."),
+                    (SITE_ZIP, f"{SITE_NAME}.zip", " — this whole site, to unzip and read from disk, "
+                     "without network: open index.html.")):
+                paragraph = nodes.paragraph()
+                paragraph += link(target, name)
+                paragraph += nodes.Text(description)
+                listing += nodes.list_item("", paragraph)
+            if chapters:
+                paragraph = nodes.paragraph(text="Each chapter as a notebook: ")
+                for index, chapter in enumerate(chapters):
+                    self.env.note_dependency(str(chapter.source))
+                    if index:
+                        paragraph += nodes.Text(", ")
+                    paragraph += link(f"{NOTEBOOKS}/{chapter.slug}.ipynb", f"{chapter.slug}.ipynb")
+                    paragraph += nodes.Text(f" ({chapter.number}. {chapter.title})")
+                paragraph += nodes.Text(".")
+                listing += nodes.list_item("", paragraph)
+            return [listing]
+
+    return DownloadsDirective
+
+
+def setup(app) -> dict:
+    app.add_directive("downloads", _downloads_directive())
+    # After sphinx-book-theme's add_header_buttons (priority 501), which builds the menu.
+    app.connect("html-page-context", add_notebook_button, priority=600)
+    app.connect("build-finished", write_downloads, priority=800)
+    # Last of all: the site zip holds everything the other handlers wrote.
+    app.connect("build-finished", write_site_zip, priority=999)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
