@@ -293,7 +293,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
                 "quantity": name, "order": order, "value": float(row.value),
                 "value_high": None if pd.isna(row.value_high) else float(row.value_high),
                 "claim": row.claim, "when": when, "claimant": row.claimant,
-                "label": f"{order + 1}. {_short(row.claimant, 34)} ({when})",
+                "label": f"{order + 1}. {when} · {_short(row.claimant, 34)}",
                 "source": _source_label(row), "note": "" if pd.isna(row.note) else row.note,
             })
     frame = pd.DataFrame(rows)
@@ -303,9 +303,12 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
     pick = alt.param(name="pick_quantity", value=quantity, bind=alt.binding_select(
         options=known, labels=labels, name="Quantity: "))
     base = alt.Chart(frame).transform_filter("datum.quantity == pick_quantity")
-    y = alt.Y("label:N", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelLimit=320))
+    # Labels take at most 320 px, or 130 on a phone, so that the figures keep room.
+    y = alt.Y("label:N", title=None, sort=alt.SortField("order"),
+              axis=alt.Axis(labelLimit=alt.ExprRef("containerSize()[0] < 560 ? 130 : 320")))
     x_scale = alt.Scale(zero=alt.ExprRef("pick_quantity != 'csto_founding_year'"), nice=True)
-    ranges = base.transform_filter("isValid(datum.value_high)").mark_rule(strokeWidth=3, color=PALETTE[0]).encode(
+    ranges = base.transform_filter("isValid(datum.value_high)").mark_rule(
+        strokeWidth=3, color=PALETTE[0], aria=False).encode(
         x=alt.X("value:Q"), x2="value_high:Q", y=y)
     points = base.mark_point(filled=True, size=100, color=PALETTE[0], stroke="#000000", strokeWidth=0.6).encode(
         x=alt.X("value:Q", title="Claimed figure (see the quantity for its unit)", scale=x_scale),
@@ -321,7 +324,8 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
     top = room[["value", "high"]].max(axis=1)
     bottom = room["low"].where(room["quantity"] == "csto_founding_year", 0)
     room["edge"] = top + 0.45 * (top - bottom).clip(lower=1)
-    margin = alt.Chart(room).transform_filter("datum.quantity == pick_quantity").mark_point(opacity=0).encode(
+    margin = alt.Chart(room).transform_filter("datum.quantity == pick_quantity").mark_point(
+        opacity=0, aria=False).encode(
         x="edge:Q")
     chart = alt.layer(ranges, points, text, margin).add_params(pick).properties(
         width="container", height=alt.Step(24),
