@@ -64,3 +64,23 @@ def site_url(built_book):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+# One Chromium for the whole session: Playwright's sync API cannot start a second driver
+# while another is running, so every browser test uses this one.
+CHROMIUM = "/usr/bin/chromium"
+# Flags a root, offline, headless Chromium needs; the background-networking ones stop
+# Chromium's own calls home, which would otherwise look like page requests failing.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it as root)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -375,15 +375,8 @@ def test_every_notebook_of_the_class_pack_runs_offline_from_the_pack_folder(clas
 
 @pytest.mark.book
 @pytest.mark.browser
-def test_the_site_zip_works_opened_from_disk(built_book, tmp_path):
+def test_the_site_zip_works_opened_from_disk(built_book, tmp_path, browser):
     from qantar.exercises import bank
-
-    CHROMIUM = "/usr/bin/chromium"
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it as root)")
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM_ARGS
 
     with zipfile.ZipFile(built_book / SITE_ZIP) as archive:
         names = archive.namelist()
@@ -397,37 +390,35 @@ def test_the_site_zip_works_opened_from_disk(built_book, tmp_path):
         (chapter, exercise) for chapter in CHAPTERS for exercise in bank().values()
         if exercise.status == "practice" and exercise.kind in ("choice", "multiple", "number")
         and f'data-exercise-id="{exercise.id}"' in (site / f"{chapter.docname}.html").read_text(encoding="utf-8"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        requests, errors = [], []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto((site / f"{chapter.docname}.html").as_uri())
-        page.wait_for_load_state("load")
-        # The theme's and the module's styles apply.
-        assert page.evaluate("getComputedStyle(document.body).fontFamily") not in ("", '"Times New Roman"')
-        assert page.evaluate("getComputedStyle(document.querySelector('.qantar-excerpt')).borderLeftStyle") == "solid"
-        # A self-check exercise works.
-        section = page.locator(f'[data-exercise-id="{practice.id}"]')
-        if practice.kind == "number":
-            section.locator("input[type=text]").fill(str(practice.solution))
-        else:
-            for option in [practice.solution] if practice.kind == "choice" else practice.solution:
-                section.locator(f'input[value="{option}"]').click()
-        section.locator("button.qantar-exercise__check").click()
-        feedback = section.locator(".qantar-exercise__feedback")
-        assert feedback.get_attribute("data-correct") == "true"
-        assert practice.feedback_correct in feedback.inner_text()
-        # Figures, where the page has them, draw.
-        figures = page.locator(".qantar-figure")
-        for index in range(figures.count()):
-            figures.nth(index).locator("svg").first.wait_for(state="attached", timeout=10_000)
-        # The notebook link leads to a file of the unzipped site.
-        href = page.locator("a.btn-download-notebook-button").get_attribute("href")
-        assert (site / chapter.docname).parent.joinpath(href).resolve().is_file()
-        browser.close()
+    page = browser.new_page()   # the session's Chromium (tests/conftest.py)
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto((site / f"{chapter.docname}.html").as_uri())
+    page.wait_for_load_state("load")
+    # The theme's and the module's styles apply.
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") not in ("", '"Times New Roman"')
+    assert page.evaluate("getComputedStyle(document.querySelector('.qantar-excerpt')).borderLeftStyle") == "solid"
+    # A self-check exercise works.
+    section = page.locator(f'[data-exercise-id="{practice.id}"]')
+    if practice.kind == "number":
+        section.locator("input[type=text]").fill(str(practice.solution))
+    else:
+        for option in [practice.solution] if practice.kind == "choice" else practice.solution:
+            section.locator(f'input[value="{option}"]').click()
+    section.locator("button.qantar-exercise__check").click()
+    feedback = section.locator(".qantar-exercise__feedback")
+    assert feedback.get_attribute("data-correct") == "true"
+    assert practice.feedback_correct in feedback.inner_text()
+    # Figures, where the page has them, draw.
+    figures = page.locator(".qantar-figure")
+    for index in range(figures.count()):
+        figures.nth(index).locator("svg").first.wait_for(state="attached", timeout=10_000)
+    # The notebook link leads to a file of the unzipped site.
+    href = page.locator("a.btn-download-notebook-button").get_attribute("href")
+    assert (site / chapter.docname).parent.joinpath(href).resolve().is_file()
+    page.close()
     assert not errors, errors
     foreign = [url for url in requests if not url.startswith(("file:", "data:", "blob:"))]
     assert not foreign, f"the page opened from disk asked for {foreign}"
