@@ -237,8 +237,13 @@ def test_details_on_hover_and_on_keyboard_focus(chromium, site_url):
 def test_print_shows_the_static_image_and_dark_mode_redraws(chromium, site_url):
     page, problems = open_page(chromium, f"{site_url}/chapters/after.html")
     figure = page.locator("#figure-claims-deaths")
+    image = figure.locator(".qantar-figure__static img")
+    assert image.get_attribute("loading") == "lazy"
+    assert image.evaluate("img => img.naturalWidth") == 0, "the hidden static image is fetched only for print"
+    page.pdf()   # printing loads the image
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 300
     page.emulate_media(media="print")
-    assert figure.locator(".qantar-figure__static img").is_visible()
+    assert image.is_visible()
     assert not figure.locator(".qantar-figure__chart").is_visible()
     assert not figure.locator(".qantar-figure__controls").is_visible()
     page.emulate_media(media="screen")

@@ -159,7 +159,8 @@ def _static_image_node(renderer, content: dict):
     raw = base64.b64decode(content["png"])
     filename = f"qantar-figure-{hashlib.sha256(raw).hexdigest()[:16]}.png"
     uri = renderer.write_file([filename], raw, overwrite=False, exists_ok=True)
-    return nodes.image(uri=uri, alt=content["summary"], classes=["qantar-figure__image"])
+    # Lazy: the browser fetches it only when it is shown, i.e. when the page is printed (or scripts are off).
+    return nodes.image(uri=uri, alt=content["summary"], classes=["qantar-figure__image"], loading="lazy")
 
 
 # ----------------------------------------------------------------------------- the charts
