@@ -33,7 +33,7 @@ FIGURE_MIME_TYPE = "application/vnd.qantar.figure+json"
 VEGALITE_MIME_TYPE = "application/vnd.vegalite.v5+json"
 
 # Okabe–Ito colours (safe for colour-blind readers), each paired with its own marker shape.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999", "#F0E442"]
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#AA3377", "#999999", "#F0E442"]
 STAR = "M0,-1L0.25,-0.25L1,0L0.25,0.25L0,1L-0.25,0.25L-1,0L-0.25,-0.25Z"   # a four-pointed star (SVG path)
 SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", "cross", "triangle-right", STAR,
           "triangle-left"]
@@ -54,11 +54,14 @@ STANCE_LABELS = {
     "criticism": "criticism",
     "neutral": "neutral",
 }
-# How the map groups the timeline's categories.
+# How the map groups the timeline's categories (the Data page defines each category).
 MAP_GROUPS = {
-    "protest": "Protests and unrest", "violence": "Protests and unrest", "economy": "Protests and unrest",
-    "security": "Security operation", "csto": "CSTO mission",
+    "protest": "Protests", "violence": "Violence (as reported)", "security": "Security operation",
+    "csto": "CSTO mission", "economy": "Prices and economy",
 }
+OTHER_GROUP = "Politics and other"
+MAP_GROUP_ORDER = ["Protests", "Violence (as reported)", "Security operation", "CSTO mission",
+                   "Prices and economy", OTHER_GROUP]
 
 
 @dataclass
@@ -186,9 +189,16 @@ def _short(text: Any, limit: int = 60) -> str:
 
 
 def _source_label(row) -> str:
-    outlet = "" if pd.isna(row.outlet) else str(row.outlet)
-    published = "" if pd.isna(row.source_published) else str(row.source_published)
-    return f"{outlet} ({published})" if published else outlet or str(row.source_id)
+    """Who published a row's source, and when: the outlet, else the author, else the title."""
+    source = load("sources").set_index("source_id").loc[row.source_id]
+
+    def text(name: str) -> str:
+        value = source[name]
+        return "" if value is None or pd.isna(value) else str(value)
+
+    who = text("outlet") or text("author") or text("title")
+    published = text("published")
+    return f"{who} ({published})" if published else who
 
 
 def _date(value) -> str:
@@ -299,7 +309,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
             })
     frame = pd.DataFrame(rows)
     frame["description"] = (frame["claim"] + ", claimed by " + frame["claimant"] + ", " + frame["when"]
-                            + ". Source: " + frame["source"] + ".")
+                            + ". Source: " + frame["source"] + "." + frame["note"].map(lambda n: f" Note: {n}" if n else ""))
     labels = [QUANTITY_LABELS.get(name, name) for name in known]
     pick = alt.param(name="pick_quantity", value=quantity, bind=alt.binding_select(
         options=known, labels=labels, name="Quantity: "))
@@ -329,6 +339,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
         opacity=0, aria=False).encode(
         x="edge:Q")
     chart = alt.layer(ranges, points, text, margin).add_params(pick).properties(
+        usermeta={"qantar_order": "y"},   # the keyboard walks the claims row by row, top to bottom
         width="container", height=alt.Step(24),
         description="Every claim about the chosen quantity, one row per claim, oldest first.")
     chosen = frame[frame["quantity"] == quantity]
@@ -337,7 +348,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
                f" to {chosen['claim'].iloc[chosen['value'].argmax()]}. Other quantities: "
                + "; ".join(f"{QUANTITY_LABELS.get(n, n)}, {int((frame['quantity'] == n).sum())} claims"
                            for n in known if n != quantity) + ".")
-    table = frame[["quantity", "claim", "claimant", "when", "source"]].rename(columns={"when": "as of"})
+    table = frame[["quantity", "claim", "claimant", "when", "source", "note"]].rename(columns={"when": "as of"})
     return InteractiveFigure(
         name=f"claims-{quantity}", title="The claims ledger compared",
         caption=_caption(caption, "Every figure the claims ledger records for a quantity, one row per claim with who made it and "
@@ -415,12 +426,18 @@ def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFra
     exploded = pd.DataFrame(rows)
     located = exploded.merge(places, on="place", how="inner", validate="many_to_one")
     located = located[(located["country"] == "Kazakhstan") & located["latitude"].notna()]
-    located = located.assign(group=located["category"].map(lambda c: MAP_GROUPS.get(c, "Politics and other")))
+    located = located.assign(group=located["category"].map(lambda c: MAP_GROUPS.get(c, OTHER_GROUP)))
     grouped = located.groupby(["name", "group"], sort=True).agg(
         events=("event", "size"), first=("date", "min"), last=("date", "max"),
         latitude=("latitude", "first"), longitude=("longitude", "first"), region=("region", "first"),
         other_names=("other_names", "first"), kind=("kind", "first")).reset_index()
-    return grouped
+    # Markers at one point (several kinds of event at a place, or a region drawn at its centre
+    # city) would hide each other: set them apart from west to east.
+    grouped["order"] = grouped["group"].map(MAP_GROUP_ORDER.index)
+    grouped = grouped.sort_values(["latitude", "longitude", "name", "order"], kind="stable")
+    at_point = grouped.groupby(["latitude", "longitude"])
+    grouped["lon"] = grouped["longitude"] + (at_point.cumcount() - (at_point["name"].transform("size") - 1) / 2) * 0.35
+    return grouped.drop(columns="order").reset_index(drop=True)
 
 
 def places_map(group: str | None = None, caption: str | None = None) -> InteractiveFigure:
@@ -431,19 +448,15 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
 
     geometry = load_geometry()
     points = map_points()
-    groups = [g for g in ["Protests and unrest", "Security operation", "CSTO mission", "Politics and other"]
-              if g in set(points["group"])]
-    # Several groups at one place would draw on top of each other: shift them apart a little.
-    shift = {g: (index - (len(groups) - 1) / 2) * 0.35 for index, g in enumerate(groups)}
-    points = points.assign(lon=points["longitude"] + points["group"].map(shift) * points.groupby("name")[
-        "group"].transform("count").gt(1), other_names=points["other_names"].fillna(""))
+    groups = [g for g in MAP_GROUP_ORDER if g in set(points["group"])]
+    points = points.assign(other_names=points["other_names"].fillna(""))
     points["description"] = (points["name"] + " (" + points["region"].fillna("") + "): " + points["events"].astype(str)
-                             + " " + points["group"].str.lower() + " events in the timeline, " + points["first"]
+                             + " timeline events of the kind " + points["group"].str.lower() + ", " + points["first"]
                              + " to " + points["last"] + ".")
     pick = alt.param(name="pick_group", value=group, bind=alt.binding_select(
         options=[None, *groups], labels=["All events", *groups], name="Show: "))
     base_map = alt.Chart(alt.Data(values=geometry["features"])).mark_geoshape(strokeWidth=0.8).encode(
-        tooltip=[alt.Tooltip("properties.name:N", title="Region")] if _has_names(geometry) else [])
+        tooltip=[alt.Tooltip("properties.name_2022:N", title="Region (January 2022)")] if _has_names(geometry) else [])
     marks = alt.Chart(points).transform_filter("pick_group == null || datum.group == pick_group").mark_point(
         filled=True, opacity=0.9, stroke="#000000", strokeWidth=0.7).encode(
         longitude="lon:Q", latitude="latitude:Q",
@@ -457,26 +470,29 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
                  alt.Tooltip("events:Q", title="Events"), alt.Tooltip("first:N", title="First"),
                  alt.Tooltip("last:N", title="Last")],
         description="description:N").add_params(pick)
-    labels = alt.Chart(points[points["kind"] != "region"].drop_duplicates("name")).mark_text(align="left", dx=10, dy=-8, fontSize=11).encode(
+    places = points[points["kind"] != "region"].drop_duplicates("name")[["name", "longitude", "latitude"]]
+    labels = alt.Chart(places).mark_text(align="left", dx=10, dy=-8, fontSize=11).encode(
         longitude="longitude:Q", latitude="latitude:Q", text="name:N")
     chart = alt.layer(base_map, marks, labels).project(type="conicEqualArea", rotate=[-67, 0], parallels=[45, 51]).properties(
         width="container", height="container",   # the page gives the map's box an aspect ratio
         description="Map of Kazakhstan with a marker for each place where timeline events happened.")
     totals = points.groupby("name")["events"].sum().sort_values(ascending=False)
     summary = (f"{int(points['events'].sum())} mentions of {len(totals)} places in Kazakhstan in the timeline's events of "
-               "January 2022. Most events: "
+               "January 2022. Most mentions: "
                + ", ".join(f"{name} {count}" for name, count in totals.head(5).items())
                + ". By kind: " + ", ".join(f"{g} in {int((points['group'] == g).sum())} places" for g in groups)
                + ". Events described as nationwide, or with no place, are not on the map.")
     table = points[["name", "region", "group", "events", "first", "last"]].rename(
         columns={"name": "place", "group": "kind of event"})
     return InteractiveFigure(
-        name="places-map", title="Where the events took place",
-        caption=_caption(caption, "Places in Kazakhstan named in the module's timeline for January 2022, sized by "
-                 "the number of events there and shaped and coloured by kind of event (markers of one place are "
-                 "set slightly apart). Base map: Natural Earth's regions (public domain), which predate the "
-                 "regions created in 2018 and 2022; coordinates from GeoNames and OurAirports (the places table on "
-                 "the Data page)."),
+        name="places-map", title="Places named in the timeline, January 2022",
+        caption=_caption(caption, "Each marker is a place in Kazakhstan that events of the module's timeline "
+                 "name, sized by how many events name it and shaped and coloured by the kind of event. The size "
+                 "counts timeline entries (including announcements made in the capital), not the size of protests "
+                 "or the number of people involved. Markers at one point are set slightly apart; a region is drawn "
+                 "at its administrative centre. Base map: Natural Earth's regions (public domain), which predate "
+                 "the regions created in 2018 and 2022. Coordinates: GeoNames (CC BY 4.0) and OurAirports (public "
+                 "domain), in the places table on the Data page."),
         summary=summary, table=table, static=map_figure,
         # Light land on a light page, dark land on a dark one: the page's script applies the dark settings.
         chart=_base_config(chart, fit="fit").configure_geoshape(fill="#d9d9d9", stroke="#ffffff").properties(

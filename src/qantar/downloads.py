@@ -139,13 +139,21 @@ def book_chapters(srcdir: Path) -> list[Chapter]:
 
 COLAB_SETUP = """\
 # Only on Google Colab, which opens this notebook alone: fetch the class pack (the qantar
-# package, the data and the public bank) and work in it. Anywhere else this cell does nothing.
-import os, subprocess, sys
+# package, the data and the public bank), work in it, and install what Colab lacks, at the
+# pack's versions. Anywhere else this cell does nothing.
+import importlib.util, os, subprocess, sys
 if "google.colab" in sys.modules and not os.path.isdir("qantar"):
     subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "notebooks",
                     {url!r}, "/content/qandy-qantar"], check=True)
     os.chdir("/content/qandy-qantar")
-    sys.path.insert(0, "/content/qandy-qantar")"""
+    sys.path.insert(0, "/content/qandy-qantar")
+    modules = {{"myst-nb": "myst_nb", "altair": "altair", "pyyaml": "yaml", "ipywidgets": "ipywidgets",
+               "pandas": "pandas", "matplotlib": "matplotlib"}}
+    pins = [line.strip() for line in open("requirements.txt") if "==" in line]
+    missing = [pin for pin in pins if pin.split("==")[0].lower() in modules
+               and importlib.util.find_spec(modules[pin.split("==")[0].lower()]) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)"""
 
 
 def chapter_notebook(chapter: Chapter, book_title: str = "Qandy Qantar: Kazakhstan, January 2022",
@@ -328,7 +336,10 @@ code cell above it, and the book hides the cells tagged `remove-cell`. They run 
 
 Practice exercises check your answer and give feedback when you press *Check*.
 The {assessed} assessed questions show their prompt only: the pack holds no key for them
-(`key: withheld` in `exercises/`), and your instructor grades them.
+(`key: withheld` in `exercises/`), and your instructor grades them. (Teachers: the keys,
+worked solutions and teaching notes are in the instructor edition of the book, and
+`qantar assign` / `qantar grade` make and grade assignments; see the book's page "For
+instructors: assigning and grading".)
 
 ## Licence
 
@@ -361,6 +372,8 @@ def class_pack_files(srcdir: Path, chapters: list[Chapter], notebooks: dict[str,
     lock = srcdir / "requirements" / "lock.txt"
     files[f"{top}/requirements.txt"] = pack_requirements(srcdir / "pyproject.toml", lock).encode("utf-8")
     files[f"{top}/README.md"] = pack_readme(title, chapters, assessed).encode("utf-8")
+    # Binder builds the `notebooks` branch (the pack) with this Python; the pins need 3.11 or newer.
+    files[f"{top}/runtime.txt"] = b"python-3.11\n"
     return files
 
 

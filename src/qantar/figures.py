@@ -16,8 +16,11 @@ from qantar.data import load
 from qantar.views import claims_for, timeline_between
 
 # Colour-blind-safe (Okabe–Ito) colours, always paired with a marker or hatch.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h"]
+# The same colour and marker for the same thing as in the interactive figures (qantar.charts),
+# so that a printed page matches the screen. Okabe-Ito colours, with wine in place of black,
+# which would vanish on a dark page.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#AA3377", "#999999", "#F0E442"]
+MARKERS = ["o", "s", "^", "D", "v", "P", ">", "*", "<"]
 HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "---", "+++", "|||"]
 
 
@@ -30,12 +33,14 @@ def _style(axis) -> None:
 def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
     """Events per day between two dates, one marker shape and colour per category."""
     events = timeline_between(start, end)
-    categories = list(dict.fromkeys(events["category"]))
+    every = sorted(set(load("timeline")["category"]))          # the interactive timeline's order
+    categories = [c for c in every if c in set(events["category"])]
     figure, axis = plt.subplots(figsize=(8, 0.45 * len(categories) + 1.2))
-    for index, category in enumerate(categories):
+    for row, category in enumerate(categories):
+        index = every.index(category)
         days = events.loc[events["category"] == category, "date"]
         counts = days.value_counts().sort_index()
-        axis.scatter(counts.index, [index] * len(counts), s=40 + 40 * counts.values, color=PALETTE[index % 9],
+        axis.scatter(counts.index, [row] * len(counts), s=40 + 40 * counts.values, color=PALETTE[index % 9],
                      marker=MARKERS[index % 9], edgecolor="black", linewidth=0.5, label=category)
     axis.set_yticks(range(len(categories)), categories)
     axis.set_xlabel("Date (2022); marker size = number of events that day")
@@ -86,8 +91,10 @@ def reactions_figure():
 
 def reactions_timeline_figure():
     """Each statement of the reactions table by date and actor; one marker shape and colour per stance."""
+    from qantar.charts import STANCE_LABELS
+
     reactions = load("reactions")
-    stances = list(dict.fromkeys(sorted(reactions["stance"])))
+    stances = [s for s in STANCE_LABELS if s in set(reactions["stance"])]   # the interactive figure's order
     counts = reactions["actor"].value_counts()
     actors = sorted(counts.index, key=lambda name: (-counts[name], name))
     figure, axis = plt.subplots(figsize=(8, 0.32 * len(actors) + 1.8))
@@ -96,7 +103,7 @@ def reactions_timeline_figure():
         chosen = reactions["stance"] == stance
         rows = [actors.index(a) + 0.18 * s for a, s in zip(reactions.loc[chosen, "actor"], slot[chosen])]
         axis.scatter(reactions.loc[chosen, "date"], rows, s=45, color=PALETTE[index % 9], marker=MARKERS[index % 9],
-                     edgecolor="black", linewidth=0.5, label=stance.replace("_", " "))
+                     edgecolor="black", linewidth=0.5, label=STANCE_LABELS[stance])
     axis.set_yticks(range(len(actors)), actors, fontsize=8)
     axis.invert_yaxis()
     axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b %Y"))
@@ -110,7 +117,7 @@ def reactions_timeline_figure():
 
 def map_figure():
     """Kazakhstan's base map with a marker per place named in the timeline, sized by its number of events."""
-    from qantar.charts import MAP_GROUPS, map_points
+    from qantar.charts import MAP_GROUP_ORDER, map_points
     from qantar.data import load_geometry
 
     geometry = load_geometry()
@@ -123,11 +130,10 @@ def map_figure():
             for ring in polygon[:1]:
                 xs, ys = zip(*ring)
                 axis.fill(xs, ys, facecolor="#e5e5e5", edgecolor="white", linewidth=0.8)
-    groups = [g for g in dict.fromkeys(list(MAP_GROUPS.values()) + ["Politics and other"]) if g in set(points["group"])]
+    groups = [g for g in MAP_GROUP_ORDER if g in set(points["group"])]
     for index, group in enumerate(groups):
         chosen = points[points["group"] == group]
-        offset = (index - (len(groups) - 1) / 2) * 0.35
-        axis.scatter(chosen["longitude"] + offset, chosen["latitude"], s=30 + 25 * chosen["events"],
+        axis.scatter(chosen["lon"], chosen["latitude"], s=30 + 25 * chosen["events"],
                      color=PALETTE[index % 9], marker=MARKERS[index % 9], edgecolor="black", linewidth=0.5,
                      label=group, alpha=0.9)
     for row in points[points["kind"] != "region"].drop_duplicates("name").itertuples():

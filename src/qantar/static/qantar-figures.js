@@ -22,8 +22,9 @@
     return item && item.datum && typeof item.datum.description === "string" ? item.datum.description : null;
   }
 
-  /* Every mark of the scene that has a description (the points of a chart), left to right. */
-  function marksOf(view) {
+  /* Every mark of the scene that has a description (the points of a chart): left to right,
+   * or top to bottom for a chart whose rows are the order (usermeta.qantar_order = "y"). */
+  function marksOf(view, byRow) {
     var found = [];
     function walk(node) {
       if (!node || !node.items) { return; }
@@ -38,7 +39,7 @@
     found.sort(function (a, b) {
       var ax = a.bounds ? a.bounds.x1 : a.x, bx = b.bounds ? b.bounds.x1 : b.x;
       var ay = a.bounds ? a.bounds.y1 : a.y, by = b.bounds ? b.bounds.y1 : b.y;
-      return ax - bx || ay - by;
+      return byRow ? (ay - by || ax - bx) : (ax - bx || ay - by);
     });
     return found;
   }
@@ -96,6 +97,7 @@
     window.vegaEmbed(chart, spec, options).then(function (result) {
       var view = result.view;
       figure.qantarView = view;
+      figure.qantarByRow = Boolean(spec.usermeta && spec.usermeta.qantar_order === "y");
       Object.keys(kept).forEach(function (name) { view.signal(name, kept[name]); });
       view.runAsync();
       figure.classList.add("qantar-figure--live");
@@ -141,15 +143,15 @@
       if (text) { details.textContent = text; }
     });
     view.addEventListener("click", function (event, item) {
-      var marks = marksOf(view);
+      var marks = marksOf(view, figure.qantarByRow);
       var index = marks.indexOf(item);
       if (index >= 0) { focusMark(figure, details, marks, index); }
     });
     chart.addEventListener("focus", function () {
-      if (figure.qantarIndex < 0) { focusMark(figure, details, marksOf(view), 0); }
+      if (figure.qantarIndex < 0) { focusMark(figure, details, marksOf(view, figure.qantarByRow), 0); }
     });
     chart.addEventListener("keydown", function (event) {
-      var marks = marksOf(view);
+      var marks = marksOf(view, figure.qantarByRow);
       var index = figure.qantarIndex;
       var next = null;
       if (event.key === "ArrowRight" || event.key === "ArrowDown") { next = index + 1; }
@@ -167,7 +169,7 @@
   /* For tests and for curious readers: the marks a figure currently shows, as keyboard focus walks them. */
   window.qantarFigures = {
     marks: function (figure) {
-      return figure.qantarView ? marksOf(figure.qantarView).map(describe) : [];
+      return figure.qantarView ? marksOf(figure.qantarView, figure.qantarByRow).map(describe) : [];
     }
   };
 
@@ -177,6 +179,18 @@
 
   function start() {
     drawAll();
+    // A printed page shows each figure's static image and its text description in full.
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll(".qantar-figure__alternative").forEach(function (details) {
+        if (!details.open) { details.open = true; details.dataset.qantarOpenedForPrint = "1"; }
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      document.querySelectorAll("[data-qantar-opened-for-print]").forEach(function (details) {
+        details.open = false;
+        delete details.dataset.qantarOpenedForPrint;
+      });
+    });
     var theme = document.documentElement.dataset.theme;
     new MutationObserver(function () {
       if (document.documentElement.dataset.theme !== theme) {
