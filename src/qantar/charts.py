@@ -460,8 +460,8 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
     marks = alt.Chart(points).transform_filter("pick_group == null || datum.group == pick_group").mark_point(
         filled=True, opacity=0.9, stroke="#000000", strokeWidth=0.7).encode(
         longitude="lon:Q", latitude="latitude:Q",
-        size=alt.Size("events:Q", title="Events", scale=alt.Scale(range=[60, 900]),
-                      legend=alt.Legend(orient="bottom")),
+        size=alt.Size("events:Q", title="Events", scale=alt.Scale(range=[60, 900], zero=False),
+                      legend=alt.Legend(orient="bottom", symbolFillColor="#888888", symbolStrokeColor="#888888")),
         color=alt.Color("group:N", scale=alt.Scale(domain=groups, range=PALETTE), title="Kind of event",
                         legend=alt.Legend(orient="bottom", direction="vertical")),
         shape=alt.Shape("group:N", scale=alt.Scale(domain=groups, range=SHAPES), title="Kind of event"),
@@ -496,7 +496,8 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
         summary=summary, table=table, static=map_figure,
         # Light land on a light page, dark land on a dark one: the page's script applies the dark settings.
         chart=_base_config(chart, fit="fit").configure_geoshape(fill="#d9d9d9", stroke="#ffffff").properties(
-            usermeta={"qantar_dark_config": {"geoshape": {"fill": "#4a4a4a", "stroke": "#1a1a1a"}}}),
+            usermeta={"qantar_dark_config": {"geoshape": {"fill": "#4a4a4a", "stroke": "#1a1a1a"},
+                                             "text": {"fill": "#f0f0f0"}}}),
         controls_hint="Choose a kind of event to show only those places.")
 
 
