@@ -42,7 +42,7 @@ QUANTITY_LABELS = {
     "deaths": "Deaths (people)",
     "detained": "Detained (people)",
     "csto_personnel": "CSTO force (personnel)",
-    "lpg_price_kzt_per_litre": "LPG price (tenge per litre)",
+    "lpg_price_kzt_per_litre": "LPG price (KZT, tenge, per litre)",
     "fuel_price_rise_percent": "Fuel price rise (%)",
     "csto_founding_year": "CSTO founding year",
 }
