@@ -20,12 +20,13 @@ CHARTS = {
     "claims-csto_personnel": lambda: claims_chart("csto_personnel"),
     "claims-deaths": lambda: claims_chart("deaths"),
     "reactions": reactions_chart,
+    "timeline-2022-01-21-2024-12-31": lambda: timeline_chart("2022-01-21", "2024-12-31"),
 }
 FIGURE_PAGES = {
     "chapters/causes.html": ["timeline-2022-01-01-2022-01-07", "places-map", "claims-lpg_price_kzt_per_litre"],
     "chapters/article-4.html": ["claims-csto_personnel"],
     "chapters/great-powers.html": ["reactions"],
-    "chapters/after.html": ["claims-deaths"],
+    "chapters/after.html": ["claims-deaths", "timeline-2022-01-21-2024-12-31"],
 }
 
 
