@@ -27,7 +27,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from qantar.data import load
-from qantar.views import claims_for, quantities, timeline_between, with_sources
+from qantar.views import claims_for, quantities, timeline_between
 
 FIGURE_MIME_TYPE = "application/vnd.qantar.figure+json"
 VEGALITE_MIME_TYPE = "application/vnd.vegalite.v5+json"
@@ -188,17 +188,19 @@ def _short(text: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _source_label(row) -> str:
-    """Who published a row's source, and when: the outlet, else the author, else the title."""
-    source = load("sources").set_index("source_id").loc[row.source_id]
+def source_labels() -> dict[str, str]:
+    """Who published each source, and when: the outlet, else the author, else the title (by source_id)."""
+    sources = load("sources")
 
-    def text(name: str) -> str:
-        value = source[name]
+    def text(value) -> str:
         return "" if value is None or pd.isna(value) else str(value)
 
-    who = text("outlet") or text("author") or text("title")
-    published = text("published")
-    return f"{who} ({published})" if published else who
+    labels = {}
+    for source in sources.itertuples():
+        who = text(source.outlet) or text(source.author) or text(source.title)
+        published = text(source.published)
+        labels[source.source_id] = f"{who} ({published})" if published else who
+    return labels
 
 
 def _date(value) -> str:
@@ -239,7 +241,7 @@ def timeline_chart(start: str = "2022-01-01", end: str = "2022-01-20", category:
         "place": events["place"].fillna(""),
         "event": events["event"],
         "actors": events["actors"].fillna(""),
-        "source": [_source_label(row) for row in events.itertuples()],
+        "source": events["source_id"].map(source_labels()),
     })
     frame["actor_key"] = "|" + frame["actors"].str.replace("; ", "|") + "|"
     frame["slot"] = _slots(frame, ["date", "category"])
@@ -296,6 +298,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
     if quantity not in known:
         raise ValueError(f"no claims about '{quantity}'; the quantities are: {', '.join(known)}")
     rows = []
+    labels = source_labels()
     for name in known:
         claims = claims_for(name)
         for order, row in enumerate(claims.itertuples()):
@@ -305,7 +308,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
                 "value_high": None if pd.isna(row.value_high) else float(row.value_high),
                 "claim": row.claim, "when": when, "claimant": row.claimant,
                 "label": f"{order + 1}. {when} · {_short(row.claimant, 34)}",
-                "source": _source_label(row), "note": "" if pd.isna(row.note) else row.note,
+                "source": labels[row.source_id], "note": "" if pd.isna(row.note) else row.note,
             })
     frame = pd.DataFrame(rows)
     frame["description"] = (frame["claim"] + ", claimed by " + frame["claimant"] + ", " + frame["when"]
@@ -363,13 +366,13 @@ def reactions_chart(actor: str | None = None, caption: str | None = None) -> Int
     alt = _alt()
     from qantar.figures import reactions_timeline_figure
 
-    reactions = with_sources(load("reactions"))
+    reactions = load("reactions")
     stances = list(STANCE_LABELS)
     frame = pd.DataFrame({
         "date": reactions["date"].map(_date), "actor": reactions["actor"],
         "stance": reactions["stance"].map(lambda s: STANCE_LABELS.get(s, s)),
         "speaker": reactions["speaker"].fillna(""), "summary": reactions["summary"],
-        "source": [_source_label(row) for row in reactions.itertuples()],
+        "source": reactions["source_id"].map(source_labels()),
     }).sort_values(["date", "actor"], kind="stable")
     frame["slot"] = _slots(frame, ["date", "actor"])
     frame["description"] = (frame["date"] + ", " + frame["actor"] + " (" + frame["stance"] + "): "

@@ -102,7 +102,7 @@
       view.runAsync();
       figure.classList.add("qantar-figure--live");
       enableDetails(figure, chart, view, details);
-      view.addSignalListener && parametersOf(spec).forEach(function (name) {
+      parametersOf(spec).forEach(function (name) {
         view.addSignalListener(name, function () { clearFocus(figure); details.textContent = "No mark selected."; });
       });
     }).catch(function (error) {
