@@ -217,7 +217,9 @@ def _date_axis(start: str, end: str):
     return alt.X("date:T", title=f"Date ({first.year})" if same_year else "Date",
                  scale=alt.Scale(domain=domain, nice=False),
                  axis=alt.Axis(format="%-d %b" if same_year else "%b %Y", labelOverlap="greedy", grid=True,
-                               tickCount=min(days + 1, 12) if same_year else 8, labelFlush=False))
+                               labelFlush=False,   # fewer ticks on a phone
+                               tickCount=alt.ExprRef(f"containerSize()[0] < 560 ? {min(days + 1, 6) if same_year else 4}"
+                                                     f" : {min(days + 1, 12) if same_year else 8}")))
 
 
 def _slots(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
