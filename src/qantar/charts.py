@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from qantar.data import load
+from qantar.data import load, separator
 from qantar.views import claims_for, quantities, timeline_between
 
 FIGURE_MIME_TYPE = "application/vnd.qantar.figure+json"
@@ -245,11 +245,12 @@ def timeline_chart(start: str = "2022-01-01", end: str = "2022-01-20", category:
         "actors": events["actors"].fillna(""),
         "source": events["source_id"].map(source_labels()),
     })
-    frame["actor_key"] = "|" + frame["actors"].str.replace("; ", "|") + "|"
+    between = separator("timeline", "actors")
+    frame["actor_key"] = "|" + frame["actors"].str.replace(between, "|") + "|"
     frame["slot"] = _slots(frame, ["date", "category"])
     frame["description"] = (frame["date"] + ", " + frame["category"] + ", " + frame["place"].where(
         frame["place"] != "", "no place given") + ": " + frame["event"] + " Source: " + frame["source"] + ".")
-    counts = pd.Series([a for names in frame["actors"] if names for a in names.split("; ")]).value_counts()
+    counts = pd.Series([a for names in frame["actors"] if names for a in names.split(between)]).value_counts()
     actors = sorted(counts[counts >= 2].index) if len(counts) else []
     if actor is not None and actor not in actors:
         actors = sorted([*actors, actor])
@@ -300,7 +301,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
     if quantity not in known:
         raise ValueError(f"no claims about '{quantity}'; the quantities are: {', '.join(known)}")
     rows = []
-    labels = source_labels()
+    sources = source_labels()
     for name in known:
         claims = claims_for(name)
         for order, row in enumerate(claims.itertuples()):
@@ -310,14 +311,13 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
                 "value_high": None if pd.isna(row.value_high) else float(row.value_high),
                 "claim": row.claim, "when": when, "claimant": row.claimant,
                 "label": f"{order + 1}. {when} · {_short(row.claimant, 34)}",
-                "source": labels[row.source_id], "note": "" if pd.isna(row.note) else row.note,
+                "source": sources[row.source_id], "note": "" if pd.isna(row.note) else row.note,
             })
     frame = pd.DataFrame(rows)
     frame["description"] = (frame["claim"] + ", claimed by " + frame["claimant"] + ", " + frame["when"]
                             + ". Source: " + frame["source"] + "." + frame["note"].map(lambda n: f" Note: {n}" if n else ""))
-    labels = [QUANTITY_LABELS.get(name, name) for name in known]
     pick = alt.param(name="pick_quantity", value=quantity, bind=alt.binding_select(
-        options=known, labels=labels, name="Quantity: "))
+        options=known, labels=[QUANTITY_LABELS.get(name, name) for name in known], name="Quantity: "))
     base = alt.Chart(frame).transform_filter("datum.quantity == pick_quantity")
     # Labels take at most 320 px, or 130 on a phone, so that the figures keep room.
     y = alt.Y("label:N", title=None, sort=alt.SortField("order"),
@@ -366,7 +366,7 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
 def reactions_chart(actor: str | None = None, caption: str | None = None) -> InteractiveFigure:
     """The reactions by date and actor, one marker shape and colour per stance, with filters."""
     alt = _alt()
-    from qantar.figures import reactions_timeline_figure
+    from qantar.figures import reactions_figure
 
     reactions = load("reactions")
     stances = list(STANCE_LABELS)
@@ -412,7 +412,7 @@ def reactions_chart(actor: str | None = None, caption: str | None = None) -> Int
                  "and marker shape show the stance the module's authors coded (see the Data page)."),
         summary=summary, chart=_base_config(chart),
         table=frame[["date", "actor", "speaker", "stance", "summary", "source"]],
-        static=reactions_timeline_figure,
+        static=reactions_figure,
         controls_hint="Choose an actor or a stance to show only those statements.")
 
 
@@ -425,7 +425,7 @@ def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFra
     for event in timeline.itertuples():
         if pd.isna(event.place):
             continue
-        for place in str(event.place).split("; "):
+        for place in str(event.place).split(separator("timeline", "place")):
             rows.append({"place": place, "category": event.category, "date": _date(event.date),
                          "event": event.event})
     exploded = pd.DataFrame(rows)
@@ -460,8 +460,10 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
                              + " to " + points["last"] + ".")
     pick = alt.param(name="pick_group", value=group, bind=alt.binding_select(
         options=[None, *groups], labels=["All events", *groups], name="Show: "))
-    base_map = alt.Chart(alt.Data(values=geometry["features"])).mark_geoshape(strokeWidth=0.8).encode(
-        tooltip=[alt.Tooltip("properties.name_2022:N", title="Region (January 2022)")] if _has_names(geometry) else [])
+    # Regions under their January 2022 names (the islands have none, only Natural Earth's name).
+    base_map = alt.Chart(alt.Data(values=geometry["features"])).transform_calculate(
+        region="datum.properties.name_2022 || datum.properties.name").mark_geoshape(strokeWidth=0.8).encode(
+        tooltip=[alt.Tooltip("region:N", title="Region (January 2022)")])
     marks = alt.Chart(points).transform_filter("pick_group == null || datum.group == pick_group").mark_point(
         filled=True, opacity=0.9, stroke="#000000", strokeWidth=0.7).encode(
         longitude="lon:Q", latitude="latitude:Q",
@@ -510,6 +512,3 @@ def _caption(page_caption: str | None, standard: str) -> str:
     """The chapter's own caption, if it gives one, before the standard description of the figure."""
     return f"{page_caption.strip()} {standard}" if page_caption else standard
 
-
-def _has_names(geometry: dict) -> bool:
-    return all("name" in (feature.get("properties") or {}) for feature in geometry["features"])

@@ -135,6 +135,14 @@ def read_package(folder: Path | None = None) -> dict[str, TableSchema]:
     return _read_package_cached(str(package_path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
+def separator(table: str, field: str, folder: Path | None = None) -> str:
+    """What separates the items of a list cell (e.g. the timeline's ``actors``), as the schema declares it."""
+    column = next((f for f in read_package(folder)[table].fields if f.name == field), None)
+    if column is None or not column.separator:
+        raise DataError(PACKAGE_FILE, f"the field '{field}' of '{table}' is not a list", field=field)
+    return column.separator
+
+
 @lru_cache(maxsize=8)
 def _read_package_cached(package_path: str, _mtime: int, _size: int) -> dict[str, TableSchema]:
     path = Path(package_path)

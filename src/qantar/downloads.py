@@ -24,6 +24,7 @@ import re
 import shutil
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -126,15 +127,26 @@ def toc_documents(toc_file: Path) -> list[str]:
 
 
 def book_chapters(srcdir: Path) -> list[Chapter]:
-    """The chapters (the documents under ``chapters/`` in ``_toc.yml``), numbered in the table's order."""
-    toc_file = srcdir / "_toc.yml"
+    """The chapters (the documents under ``chapters/`` in ``_toc.yml``), numbered in the table's order.
+
+    Every page of a build asks (for its download and launch buttons): the table is read once
+    per version of ``_toc.yml``.
+    """
+    toc_file = Path(srcdir) / "_toc.yml"
     if not toc_file.is_file():
         return []
+    stat = toc_file.stat()
+    return list(_book_chapters_cached(str(Path(srcdir).resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=4)
+def _book_chapters_cached(folder: str, _mtime: int, _size: int) -> tuple[Chapter, ...]:
+    srcdir, toc_file = Path(folder), Path(folder) / "_toc.yml"
     chapters = []
     for docname in toc_documents(toc_file):
         if docname.startswith(CHAPTER_FOLDER) and (srcdir / f"{docname}.md").is_file():
             chapters.append(Chapter(docname, len(chapters) + 1, srcdir / f"{docname}.md"))
-    return chapters
+    return tuple(chapters)
 
 
 COLAB_SETUP = """\

@@ -21,7 +21,14 @@ from qantar.views import claims_for, timeline_between
 # which would vanish on a dark page.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#AA3377", "#999999", "#F0E442"]
 MARKERS = ["o", "s", "^", "D", "v", "P", ">", "*", "<"]
-HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "---", "+++", "|||"]
+
+
+def _finish(figure, axis):
+    """The common end of every figure: light grid, no top and right frame, tight, closed (shown once)."""
+    _style(axis)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
 
 
 def _style(axis) -> None:
@@ -45,10 +52,7 @@ def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
     axis.set_yticks(range(len(categories)), categories)
     axis.set_xlabel("Date (2022); marker size = number of events that day")
     axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
-    _style(axis)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
+    return _finish(figure, axis)
 
 
 def claims_figure(quantity: str):
@@ -64,32 +68,10 @@ def claims_figure(quantity: str):
     axis.invert_yaxis()
     axis.set_xlabel(f"{quantity} ({claims['unit'].iloc[0]})")
     axis.set_xlim(0, claims["value"].max() * 1.35)
-    _style(axis)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
+    return _finish(figure, axis)
 
 
 def reactions_figure():
-    """How many statements of each stance each actor made: stacked bars with a hatch per stance."""
-    reactions = load("reactions")
-    table = pd.crosstab(reactions["actor"], reactions["stance"])
-    table = table.loc[table.sum(axis=1).sort_values().index]
-    figure, axis = plt.subplots(figsize=(8, 0.35 * len(table) + 1.5))
-    left = pd.Series(0, index=table.index)
-    for index, stance in enumerate(table.columns):
-        axis.barh(table.index, table[stance], left=left, color=PALETTE[index % 9], hatch=HATCHES[index % 9],
-                  edgecolor="black", linewidth=0.5, label=stance.replace("_", " "))
-        left += table[stance]
-    axis.set_xlabel("Number of statements in the reactions table")
-    axis.legend(loc="lower right", fontsize=8, frameon=False)
-    _style(axis)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
-
-
-def reactions_timeline_figure():
     """Each statement of the reactions table by date and actor; one marker shape and colour per stance."""
     from qantar.charts import STANCE_LABELS
 
@@ -109,10 +91,7 @@ def reactions_timeline_figure():
     axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b %Y"))
     axis.set_xlabel("Date of the statement")
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
-    _style(axis)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
+    return _finish(figure, axis)
 
 
 def map_figure():

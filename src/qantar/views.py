@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qantar.data import DataError, load
+from qantar.data import DataError, load, separator
 
 SOURCE_COLUMNS = ["source_id", "outlet", "author", "published", "title", "kind", "url"]
 
@@ -88,7 +88,8 @@ def timeline_between(start: str, end: str, category: str | None = None, actor: s
     if category is not None:
         chosen = chosen[chosen["category"] == category]
     if actor is not None:
-        chosen = chosen[chosen["actors"].fillna("").str.split("; ").apply(lambda names: actor in names)]
+        between = separator("timeline", "actors", folder)
+        chosen = chosen[chosen["actors"].fillna("").str.split(between).apply(lambda names: actor in names)]
     return with_sources(chosen, folder).sort_values(["date", "time_local"], na_position="first",
                                                      kind="stable").reset_index(drop=True)
 
