@@ -25,6 +25,7 @@ class Source:
     kind: str
     archived_copy: str | None
     note: str | None
+    footnote_in: str | None = None
 
     @property
     def published_label(self) -> str:
