@@ -98,7 +98,8 @@ def test_code_reference_is_computed_from_the_data(tmp_path, monkeypatch):
     path = data / "claims.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
-    new_row = ["deaths-99", "deaths", "99999", "people", "2022-02-01", "Test claimant", "ndcf2022", "", "exact", ""]
+    new_row = ["deaths-99", "deaths", "99999", "people", "2022-02-01", "Test claimant", "ndcf2022", "", "exact", "",
+               "164 people were killed"]
     assert len(new_row) == len(header)
     path.write_text("\n".join(lines + [",".join(new_row)]) + "\n", encoding="utf-8")
     monkeypatch.setenv("QANTAR_DATA_DIR", str(data))

@@ -30,6 +30,18 @@ def command_check_quotes(arguments: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def command_check_evidence(arguments: argparse.Namespace) -> int:
+    from qantar.evidence import check_evidence
+
+    archive = Path(arguments.archive) if arguments.archive else default_archive()
+    problems, checked = check_evidence(archive if archive and archive.is_dir() else None, arguments.data)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    where = f" ({checked} passages checked verbatim against {archive})" if archive and archive.is_dir() else ""
+    print(f"evidence: {len(problems)} problems{where}")
+    return 1 if problems else 0
+
+
 def command_excerpt(arguments: argparse.Namespace) -> int:
     print(excerpt(arguments.excerpt_id, arguments.data))
     return 0
@@ -68,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     quotes = commands.add_parser("check-quotes", help="check that every quotation is verbatim in its archived source")
     quotes.add_argument("--archive", metavar="DIR", help="folder of archived full texts")
     quotes.set_defaults(run=command_check_quotes)
+    evidence = commands.add_parser("check-evidence", help="check that every fact row quotes the passage of its "
+                                   "source that supports it (verbatim for the five articles)")
+    evidence.add_argument("--archive", metavar="DIR", help="folder of archived full texts")
+    evidence.set_defaults(run=command_check_evidence)
     show = commands.add_parser("excerpt", help="print one excerpt with its attribution")
     show.add_argument("excerpt_id")
     show.set_defaults(run=command_excerpt)

@@ -190,6 +190,24 @@ class GlossaryListDirective(SphinxDirective):
         return [definitions]
 
 
+class CorrectionsListDirective(SphinxDirective):
+    """``:::{corrections-list}`` shows ``corrections.csv``, newest first, as a table a reader can scan."""
+
+    def run(self) -> list[nodes.Node]:
+        from qantar.sources import format_partial_date
+
+        folder = book_data_dir(self.env.app)
+        self.env.note_dependency(str(read_package(folder)["corrections"].path))
+        rows = sorted(load_rows("corrections", folder), key=lambda r: r["date"], reverse=True)
+        if not rows:
+            return [nodes.paragraph(text="No correction has been made yet.")]
+        return [simple_table(
+            ["Date", "Where", "It said", "It says now", "Source", "Why"],
+            [[format_partial_date(row["date"].isoformat()), row["location"], row["was"], row["now"],
+              row["source_id"] or "—", row["reason"]] for row in rows],
+            classes=["qantar-corrections"])]
+
+
 class TeachingNotesDirective(SphinxDirective):
     """``:::{teaching-notes}``: the chapter's notes from ``exercises/notes/<slug>.md``, in the instructor edition only."""
 
@@ -429,6 +447,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("source-list", SourceListDirective)
     app.add_directive("glossary-list", GlossaryListDirective)
     app.add_directive("teaching-notes", TeachingNotesDirective)
+    app.add_directive("corrections-list", CorrectionsListDirective)
     app.connect("builder-inited", check_data)
     app.connect("source-read", fingerprint_notebook_inputs)
     app.connect("builder-inited", add_static_files)

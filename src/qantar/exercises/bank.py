@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,9 +29,9 @@ COMMON_KEYS = {"id", "kind", "prompt", "points", "hint", "feedback", "mistakes",
 KIND_KEYS = {
     "choice": {"options", "answer"},
     "multiple": {"options", "answer"},
-    "number": {"answer", "tolerance", "relative_tolerance", "unit"},
+    "number": {"answer", "answer_from", "tolerance", "relative_tolerance", "unit"},
     "order": {"items"},
-    "match": {"pairs", "distractors"},
+    "match": {"pairs", "distractors", "pair_sources"},
     "code": {"variable", "solution", "check", "tolerance", "relative_tolerance", "unit"},
 }
 # ``key: withheld``: the fields a question keeps when its key is not handed out. A match
@@ -63,6 +64,7 @@ class Mistake:
 
     answer: Any
     feedback: str
+    answer_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,11 @@ class Exercise:
     solution_code: str | None = None
     check_expression: str | None = None
     key_withheld: bool = False
+    # Keys read from the data: ``answer_from`` names the table row a number key comes from
+    # (``claims/csto-personnel-05``); ``pair_sources`` maps a match pair's left item to the row
+    # whose figure that pair states.
+    answer_from: str | None = None
+    pair_sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def solution(self) -> Any:
@@ -216,9 +223,12 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
                 raise BankError(file, f"{stray[0]!r} is not one of the options", question=question, field="answer")
         values["answer"] = answer
     elif kind == "number":
-        if "answer" not in spec:
-            raise BankError(file, "is required", question=question, field="answer")
-        values["answer"] = _number(spec["answer"], file, question, "answer")
+        if "answer" not in spec and "answer_from" not in spec:
+            raise BankError(file, "is required (or answer_from, naming the table row the key comes from)",
+                            question=question, field="answer")
+        values["answer_from"] = _text(spec.get("answer_from"), file, question, "answer_from")
+        values["answer"] = table_key(values["answer_from"], spec.get("answer"), file, question, "answer_from",
+                                     "answer")
         values["tolerance"] = _number(spec.get("tolerance"), file, question, "tolerance", default=0.0)
         values["relative_tolerance"] = _number(spec.get("relative_tolerance"), file, question,
                                                "relative_tolerance", default=0.0)
@@ -233,6 +243,7 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
         values["pairs"] = tuple((_text(left, file, question, "pairs", True), _text(right, file, question, "pairs", True))
                                 for left, right in pairs.items())
         values["distractors"] = _text_list(spec.get("distractors"), file, question, "distractors")
+        values["pair_sources"] = pair_sources(spec.get("pair_sources"), dict(values["pairs"]), file, question)
     elif kind == "code":
         values["variable"] = _text(spec.get("variable"), file, question, "variable", required=True)
         if not values["variable"].isidentifier():
@@ -252,12 +263,111 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
                 raise BankError(file, f"is not valid Python: {error.msg} (line {error.lineno})",
                                 question=question, field=name) from None
     mistakes = spec.get("mistakes") or []
-    if not isinstance(mistakes, list) or not all(isinstance(m, dict) and set(m) == {"answer", "feedback"}
-                                                 for m in mistakes):
-        raise BankError(file, "must be a list of {answer, feedback} entries", question=question, field="mistakes")
-    values["mistakes"] = tuple(Mistake(m["answer"], _text(m["feedback"], file, question, "mistakes", True))
-                               for m in mistakes)
+    if not isinstance(mistakes, list) or not all(
+            isinstance(m, dict) and "feedback" in m and ("answer" in m or "answer_from" in m)
+            and set(m) <= {"answer", "answer_from", "feedback"} for m in mistakes):
+        raise BankError(file, "must be a list of {answer (or answer_from), feedback} entries", question=question,
+                        field="mistakes")
+    values["mistakes"] = tuple(_mistake(m, kind, file, question) for m in mistakes)
     return Exercise(**values)
+
+
+def _mistake(spec: dict, kind: str, file: str, question: str) -> Mistake:
+    feedback = _text(spec["feedback"], file, question, "mistakes", True)
+    if "answer_from" not in spec:
+        return Mistake(spec["answer"], feedback)
+    if kind != "number":
+        raise BankError(file, "answer_from is only for the mistakes of number questions", question=question,
+                        field="mistakes")
+    reference = _text(spec["answer_from"], file, question, "mistakes", True)
+    return Mistake(table_key(reference, spec.get("answer"), file, question, "mistakes", "mistakes"), feedback,
+                   answer_from=reference)
+
+
+# Keys that come from the tables. A reference is ``table/key`` or ``table/key#column``: the row of
+# ``table`` whose key (its primary key, or its first column when that is unique) is ``key``, and
+# its ``column`` (``value`` unless named).
+REFERENCE_PATTERN = re.compile(r"(?P<table>[a-z_]+)/(?P<key>[^#\s]+)(?:#(?P<column>[a-z_]+))?")
+
+
+def table_figure(reference: str, file: str = "exercises", question: str = "?", field: str = "answer_from") -> float:
+    """The number that ``reference`` (``claims/deaths-07``, ``indicators/population-02#year``) names."""
+    from qantar.data import load_rows, read_package
+
+    match = REFERENCE_PATTERN.fullmatch(reference)
+    if not match:
+        raise BankError(file, f"'{reference}' is not a table reference: write table/key or table/key#column "
+                        "(e.g. claims/csto-personnel-05)", question=question, field=field)
+    name, key, column = match["table"], match["key"], match["column"] or "value"
+    try:
+        tables = read_package()
+        if name not in tables:
+            raise BankError(file, f"'{reference}' names no table '{name}' (the tables: {', '.join(tables)})",
+                            question=question, field=field)
+        table = tables[name]
+        key_field = (table.primary_key[0] if len(table.primary_key) == 1
+                     else table.fields[0].name if table.fields[0].unique else None)
+        if key_field is None:
+            raise BankError(file, f"table '{name}' has no single key column, so a key cannot name its rows",
+                            question=question, field=field)
+        if column not in table.field_names:
+            raise BankError(file, f"'{reference}': table '{name}' has no column '{column}'", question=question,
+                            field=field)
+        rows = {row[key_field]: row for row in load_rows(name)}
+    except DataError as error:
+        raise BankError(file, f"'{reference}' cannot be read: {error}", question=question, field=field) from None
+    if key not in rows:
+        raise BankError(file, f"'{reference}': data/{name}.csv has no row with {key_field} '{key}'",
+                        question=question, field=field)
+    value = rows[key][column]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BankError(file, f"'{reference}': the cell {key_field}={key}, {column} is {value!r}, not a number",
+                        question=question, field=field)
+    return float(value)
+
+
+def table_key(reference: str | None, typed: Any, file: str, question: str, field: str, typed_field: str) -> float:
+    """A number key: the typed ``answer``, or the figure ``reference`` names; both given, they must agree."""
+    if reference is None:
+        return _number(typed, file, question, typed_field)
+    figure = table_figure(reference, file, question, field)
+    if typed is not None:
+        written = _number(typed, file, question, typed_field)
+        if not math.isclose(written, figure, rel_tol=0, abs_tol=1e-9):
+            raise BankError(file, f"the typed key {written:g} disagrees with {reference}, which holds {figure:g}: "
+                            "fix the key or the table", question=question, field=typed_field)
+    return figure
+
+
+def figure_forms(value: float) -> set[str]:
+    """How prose may write a table figure: 2030 and 2,030; 77.18; 1992."""
+    forms = {f"{value:g}", f"{value:,g}"}
+    if float(value).is_integer():
+        forms |= {f"{int(value)}", f"{int(value):,}"}
+    return forms
+
+
+def pair_sources(spec: Any, pairs: dict[str, str], file: str, question: str) -> tuple[tuple[str, str], ...]:
+    """Check ``pair_sources``: each named pair states the figure of the row it names (in its left or right text)."""
+    if spec is None:
+        return ()
+    if not isinstance(spec, dict) or not spec:
+        raise BankError(file, "must map a pair's left item to a table row (claims/<claim_id>)", question=question,
+                        field="pair_sources")
+    checked = []
+    for left, reference in spec.items():
+        left = _text(left, file, question, "pair_sources", True)
+        reference = _text(reference, file, question, "pair_sources", True)
+        if left not in pairs:
+            raise BankError(file, f"'{left}' is not a left-hand item of pairs", question=question,
+                            field="pair_sources")
+        figure = table_figure(reference, file, question, "pair_sources")
+        text = f"{left} {pairs[left]}"
+        if not any(form in text for form in figure_forms(figure)):
+            raise BankError(file, f"the pair '{left}' → '{pairs[left]}' does not state {figure:g}, the figure of "
+                            f"{reference}: fix the pair or the table", question=question, field="pair_sources")
+        checked.append((left, reference))
+    return tuple(checked)
 
 
 def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, kind: str) -> Exercise:
@@ -322,11 +432,12 @@ def load_bank(folder: Path | str | None = None) -> dict[str, Exercise]:
     folder = Path(folder) if folder is not None else exercises_dir()
     files = sorted(folder.glob("*.yml"))
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    return dict(_load_bank_cached(signature))
+    # Keys may come from the tables (answer_from), so a changed table is a changed bank.
+    return dict(_load_bank_cached(signature, _data_signature()))
 
 
 @lru_cache(maxsize=8)
-def _load_bank_cached(signature: tuple) -> tuple[tuple[str, Exercise], ...]:
+def _load_bank_cached(signature: tuple, _data: tuple = ()) -> tuple[tuple[str, Exercise], ...]:
     from qantar.excerpts import excerpts
     from qantar.sources import sources
 
