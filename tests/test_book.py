@@ -295,3 +295,21 @@ def test_the_instructor_edition_has_keys_solutions_and_teaching_notes(instructor
     site = html_module.unescape(site)
     for exercise_id, strings in assessed_secrets().items():
         assert any(secret in site for secret in strings), exercise_id
+
+
+def test_the_corrections_page_lists_every_correction(built_book):
+    from qantar.data import load_rows
+
+    corrections = load_rows("corrections", REPO / "data")
+    assert corrections, "data/corrections.csv is empty"
+    document = soup(built_book / "corrections.html")
+    table = document.select_one("table.qantar-corrections")
+    assert table is not None, "the Corrections page has no table"
+    rows = table.select("tbody tr")
+    assert len(rows) == len(corrections)
+    shown = normalise_whitespace(table.get_text(" "))
+    for row in corrections:
+        for field in ("location", "was", "now"):
+            assert normalise_whitespace(row[field]) in shown, (field, row[field])
+    toc = normalise_whitespace(soup(built_book / "index.html").get_text(" "))
+    assert "Corrections" in toc

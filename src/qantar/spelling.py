@@ -72,7 +72,9 @@ def own_words(text: str) -> str:
 def _announced(text: str, start: int) -> bool:
     """Whether the name at ``start`` is given as a spelling: a cue in its parenthesis or just before it."""
     opening = text.rfind("(", 0, start)
-    if opening >= 0 and text.find(")", opening) >= start and SPELLING_CUE.search(text, opening, start):
+    closing = text.find(")", start)
+    if opening >= 0 and closing >= 0 and text.find(")", opening) >= start and \
+            SPELLING_CUE.search(text, opening, closing):
         return True
     return bool(SPELLING_CUE.search(text[max(0, start - CUE_WINDOW):start]))
 
