@@ -61,13 +61,14 @@ def row_sources(table, row: dict) -> list[str]:
     return cited
 
 
-def passages(cell: str, cited: list[str]) -> list[Passage]:
-    """Split an evidence cell into passages, each with the source it comes from."""
+def passages(cell: str, cited: list[str], known: set[str] | frozenset = frozenset()) -> list[Passage]:
+    """Split an evidence cell into passages, each with the source it comes from: the id it starts with
+    (one the row cites, or any ``known`` source id), else the row's first source."""
     found = []
     for part in cell.split(PASSAGE_SEPARATOR):
         part = part.strip()
         match = PREFIX.match(part)
-        if match and match["source"] in cited:
+        if match and (match["source"] in cited or match["source"] in known):
             found.append(Passage(match["source"], match["passage"].strip()))
         else:
             found.append(Passage(cited[0] if cited else "", part))
@@ -95,7 +96,10 @@ def check_evidence(archive: Path | None, folder: Path | str | None = None) -> tu
                 problem("no supporting passage: quote the cited source's words that say this, or remove the row")
                 continue
             cited = row_sources(table, row)
-            for passage in passages(cell, cited):
+            for passage in passages(cell, cited, set(known)):
+                if passage.source_id not in cited:
+                    problem(f"a passage from '{passage.source_id}', which the row does not cite: add it to the "
+                            "row's sources (other_source_ids)")
                 if not passage.text:
                     problem("an empty passage (two separators in a row?)")
                     continue
