@@ -68,10 +68,17 @@ def test_each_quantity_has_disagreeing_claims(quantity):
     assert claims["source_id"].nunique() >= 2
 
 
-def test_every_quantity_in_the_ledger_has_disagreeing_claims():
-    summary = claims_summary(DATA)
-    for row in summary.itertuples():
-        assert row.claims >= 2 and row.lowest < row.highest, row.quantity
+CONTESTED = ("deaths", "detained", "csto_personnel", "lpg_price_kzt_per_litre", "fuel_price_rise_percent",
+             "csto_founding_year")
+
+
+def test_every_contested_quantity_in_the_ledger_has_disagreeing_claims():
+    """The contested figures are the point of the ledger; results it also keys (the 2022 votes) need not differ."""
+    summary = claims_summary(DATA).set_index("quantity")
+    assert set(CONTESTED) <= set(summary.index)
+    for quantity in CONTESTED:
+        row = summary.loc[quantity]
+        assert row.claims >= 2 and row.lowest < row.highest, quantity
 
 
 @pytest.mark.parametrize("quantity, value, source_id", [

@@ -29,6 +29,8 @@ QUOTED_COLUMNS = {"quote", "evidence", "title", "other_spellings", "other_names"
                   "author", "source_id", "other_source_ids", "footnote_in"}
 # Tables that define the spellings themselves.
 SPELLING_TABLES = {"names.csv"}
+# The corrections table quotes what the module said before, misspellings included.
+QUOTING_TABLES = {"corrections.csv"}
 QUOTATION = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"\n]*\"|(?<![\w’'])'[^'\n]*'(?![\w])", re.DOTALL)
 BLOCK_QUOTE = re.compile(r"^\s*>.*$", re.MULTILINE)
 # Words that say a name is given as a spelling: "also", "spelled", "written", "known as", "spellings".
@@ -109,7 +111,7 @@ def misspellings(root: Path | str) -> list[Misspelling]:
     for path in prose_files(root):
         found += scan_text(path.read_text(encoding="utf-8"), str(path.relative_to(root)), known)
     for path in sorted((root / "data").glob("*.csv")):
-        if path.name in SPELLING_TABLES:
+        if path.name in SPELLING_TABLES | QUOTING_TABLES:
             continue
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
