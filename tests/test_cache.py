@@ -46,8 +46,10 @@ def test_a_data_edit_reexecutes_exactly_the_pages_that_use_the_table_and_shows_t
     path = book / "data" / "indicators.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    changed = next(r for r in rows if r[0] == "rsf_press_freedom_rank" and r[3] == "2021" and r[1] == "155")
-    changed[1] = "154"
+    column = {name: i for i, name in enumerate(rows[0])}
+    changed = next(r for r in rows[1:] if r[column["indicator"]] == "rsf_press_freedom_rank"
+                   and r[column["year"]] == "2021" and r[column["value"]] == "155")
+    changed[column["value"]] = "154"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     tables = list(read_package(book / "data"))
