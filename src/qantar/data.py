@@ -384,6 +384,12 @@ def load_rows(name: str, folder: Path | str | None = None) -> list[dict[str, Any
     return [{k: v for k, v in row.items() if k != "__line__"} for row in rows]
 
 
+def load_rows_located(name: str, folder: Path | str | None = None) -> list[dict[str, Any]]:
+    """Like :func:`load_rows`, but each row keeps ``__line__``, the CSV line it starts on, for messages."""
+    load_rows(name, folder)   # the schema and the foreign keys, checked
+    return list(_rows_cached(read_package(Path(folder) if folder is not None else None)[name]))
+
+
 def load(name: str, folder: Path | str | None = None) -> pd.DataFrame:
     """Load table ``name`` from ``data/`` as a typed DataFrame, after checking it against its schema.
 

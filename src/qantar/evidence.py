@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qantar.data import _rows_cached, read_package
+from qantar.data import load_rows_located, read_package
 from qantar.excerpts import find_unmatched_part
 from qantar.sources import sources
 
@@ -87,7 +87,7 @@ def check_evidence(archive: Path | None, folder: Path | str | None = None) -> tu
     for name in evidence_tables(folder):
         table = tables[name]
         shown = f"data/{table.path.name}"
-        for number, row in enumerate(_rows_cached(table), start=1):
+        for number, row in enumerate(load_rows_located(name, folder), start=1):
             def problem(message: str) -> None:
                 problems.append(EvidenceProblem(shown, number, row["__line__"], message))
 

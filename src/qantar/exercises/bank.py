@@ -340,11 +340,11 @@ def table_key(reference: str | None, typed: Any, file: str, question: str, field
 
 
 def figure_forms(value: float) -> set[str]:
-    """How prose may write a table figure: 2030 and 2,030; 77.18; 1992."""
-    forms = {f"{value:g}", f"{value:,g}"}
-    if float(value).is_integer():
-        forms |= {f"{int(value)}", f"{int(value):,}"}
-    return forms
+    """How prose may write a table figure: as the module's prose writes numbers (2,030; 77.18), or
+    without thousands separators (2030; 1992, as a year is written)."""
+    from qantar.views import format_number
+
+    return {format_number(value), f"{value:g}", f"{int(value)}" if float(value).is_integer() else f"{value:g}"}
 
 
 def pair_sources(spec: Any, pairs: dict[str, str], file: str, question: str) -> tuple[tuple[str, str], ...]:
