@@ -28,12 +28,14 @@ def copy_book(destination: Path) -> Path:
     return destination
 
 
-def build_book(folder: Path, *extra: str) -> subprocess.CompletedProcess:
-    """Build the book in ``folder`` strictly, offline where the machine allows it; never raises."""
+def build_book(folder: Path, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Build the book in ``folder`` strictly, offline where the machine allows it; never raises.
+    ``cwd`` is the folder the build is started from (the book's own folder unless given)."""
     command = [*offline_prefix(), str(BIN / "jupyter-book"), "build", str(folder), *STRICT_FLAGS, *extra]
     # The copy must use its own tables, found from the book's folder, not an inherited setting.
     environment = {k: v for k, v in os.environ.items() if k != "QANTAR_DATA_DIR"}
-    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=folder, timeout=900)
+    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd or folder,
+                          timeout=900)
 
 
 def failure_report(result: subprocess.CompletedProcess) -> str:

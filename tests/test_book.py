@@ -313,3 +313,29 @@ def test_the_corrections_page_lists_every_correction(built_book):
             assert normalise_whitespace(row[field]) in shown, (field, row[field])
     toc = normalise_whitespace(soup(built_book / "index.html").get_text(" "))
     assert "Corrections" in toc
+
+
+def test_a_book_built_from_another_folder_uses_its_own_bank_and_tables(tmp_path):
+    """The renderer and the directives read the bank and the tables of the book being built, not
+    those of the folder the build was started from (nor the checkout the package came from)."""
+    folder = tmp_path / "book"
+    write_small_book(folder, NOTEBOOK_HEADER + """\
+    # Probe
+
+    ```{code-cell} ipython3
+    from qantar.exercises import exercise
+    exercise("guide-where-it-began")
+    ```
+    """)
+    bank = folder / "exercises" / "guide.yml"
+    text = bank.read_text(encoding="utf-8")
+    assert "title: Where the protests began" in text
+    bank.write_text(text.replace("title: Where the protests began", "title: A title only this copy has"),
+                    encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = build_book(folder, cwd=elsewhere)
+    assert result.returncode == 0, failure_report(result)
+    page = soup(folder / "_build" / "html" / "chapters" / "probe.html").get_text()
+    assert "A title only this copy has" in page
+    assert "Where the protests began" not in page

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,16 +100,21 @@ def repository_root() -> Path:
 
 
 def data_dir() -> Path:
-    """Where the tables are: ``$QANTAR_DATA_DIR``, else the nearest ``data/`` at or above the current
-    folder (a chapter run from ``chapters/`` finds the book's tables), else the checkout's ``data/``."""
-    configured = os.environ.get("QANTAR_DATA_DIR")
-    if configured:
-        path = Path(configured).expanduser().resolve()
-        if not (path / PACKAGE_FILE).is_file():
-            raise DataError(path / PACKAGE_FILE, "QANTAR_DATA_DIR points to a folder without a datapackage.json")
-        return path
+    """Where the tables are: ``$QANTAR_DATA_DIR``; else, during a book build, the ``data/`` of the
+    book being built; else the nearest ``data/`` at or above the current folder (a chapter run from
+    ``chapters/`` finds the book's tables); else the checkout's ``data/``."""
+    from qantar import settings
+
+    configured = settings.data_dir_setting()
+    if configured is not None:
+        if not (configured / PACKAGE_FILE).is_file():
+            raise DataError(configured / PACKAGE_FILE,
+                            "QANTAR_DATA_DIR points to a folder without a datapackage.json")
+        return configured
     cwd = Path.cwd().resolve()
-    candidates = [folder / "data" for folder in (cwd, *cwd.parents)]
+    book = settings.book_root()
+    candidates = [book / "data"] if book is not None else []
+    candidates += [folder / "data" for folder in (cwd, *cwd.parents)]
     candidates.append(repository_root() / "data")
     for candidate in candidates:
         if (candidate / PACKAGE_FILE).is_file():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import html
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,9 +104,11 @@ def find_unmatched_part(quote: str, full_text: str) -> str | None:
 
 def default_archive() -> Path | None:
     """The folder of archived full texts: ``$QANTAR_SOURCE_ARCHIVE``, else ``../shared/seeds`` if it exists."""
-    configured = os.environ.get("QANTAR_SOURCE_ARCHIVE")
-    if configured:
-        return Path(configured)
+    from qantar.settings import source_archive_setting
+
+    configured = source_archive_setting()
+    if configured is not None:
+        return configured
     candidate = repository_root().parent / "shared" / "seeds"
     return candidate if candidate.is_dir() else None
 

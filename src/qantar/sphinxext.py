@@ -17,6 +17,7 @@ import json
 
 from sphinx import addnodes
 
+from qantar import settings
 from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
 
@@ -319,6 +320,12 @@ def fingerprint_notebook_inputs(app: Sphinx, docname: str, source: list[str]) ->
                  "```\n")
 
 
+def use_this_book(app: Sphinx, config=None) -> None:
+    """Tell :mod:`qantar.settings` which book is being built, so that the tables and the question
+    bank are this book's, whatever folder ``jupyter-book build`` was started from."""
+    settings.use_book(app.srcdir)
+
+
 def book_data_dir(app: Sphinx) -> Path:
     """The ``data/`` folder of the book being built, so that a copy of the book uses its own tables."""
     folder = Path(app.srcdir) / "data"
@@ -448,6 +455,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("glossary-list", GlossaryListDirective)
     app.add_directive("teaching-notes", TeachingNotesDirective)
     app.add_directive("corrections-list", CorrectionsListDirective)
+    app.connect("config-inited", use_this_book, priority=100)
     app.connect("builder-inited", check_data)
     app.connect("source-read", fingerprint_notebook_inputs)
     app.connect("builder-inited", add_static_files)

@@ -12,7 +12,6 @@ mistakes. Such a question still loads and displays; checking it says the key is 
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,10 +126,16 @@ class Exercise:
 
 
 def exercises_dir() -> Path:
-    """Where the bank lives: ``$QANTAR_EXERCISES_DIR``, else ``exercises/`` beside the data folder, else the checkout's."""
-    configured = os.environ.get("QANTAR_EXERCISES_DIR")
-    if configured:
-        return Path(configured).expanduser().resolve()
+    """Where the bank lives: ``$QANTAR_EXERCISES_DIR``; else, during a book build, the ``exercises/`` of
+    the book being built; else ``exercises/`` beside the data folder; else the checkout's."""
+    from qantar import settings
+
+    configured = settings.exercises_dir_setting()
+    if configured is not None:
+        return configured
+    book = settings.book_root()
+    if book is not None and (book / "exercises").is_dir():
+        return book / "exercises"
     try:
         beside_data = data_dir().parent / "exercises"
         if beside_data.is_dir():

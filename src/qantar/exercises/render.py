@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 from typing import Any
 
@@ -35,10 +34,9 @@ def inline_markup(text: str) -> str:
 
 def edition() -> str:
     """Which edition of the book is being built: 'public' (default) or 'instructor' ($QANTAR_EDITION)."""
-    value = os.environ.get("QANTAR_EDITION", "public").strip().lower() or "public"
-    if value not in ("public", "instructor"):
-        raise ValueError(f"QANTAR_EDITION must be 'public' or 'instructor', not '{value}'")
-    return value
+    from qantar.settings import edition as configured_edition
+
+    return configured_edition()
 
 
 def display_order(exercise: Exercise) -> list[str]:
