@@ -27,41 +27,13 @@ from typing import Any, Callable
 import pandas as pd
 
 from qantar.data import load, separator
-from qantar.views import claims_for, quantities, timeline_between
+from qantar.views import claims_for, map_points, quantities, table_html, timeline_between
 
 FIGURE_MIME_TYPE = "application/vnd.qantar.figure+json"
 VEGALITE_MIME_TYPE = "application/vnd.vegalite.v5+json"
 
-# Okabe–Ito colours (safe for colour-blind readers), each paired with its own marker shape.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#AA3377", "#999999", "#F0E442"]
-STAR = "M0,-1L0.25,-0.25L1,0L0.25,0.25L0,1L-0.25,0.25L-1,0L-0.25,-0.25Z"   # a four-pointed star (SVG path)
-SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", "cross", "triangle-right", STAR,
-          "triangle-left"]
-
-QUANTITY_LABELS = {
-    "deaths": "Deaths (people)",
-    "detained": "Detained (people)",
-    "csto_personnel": "CSTO force (personnel)",
-    "lpg_price_kzt_per_litre": "LPG price (KZT, tenge, per litre)",
-    "fuel_price_rise_percent": "Fuel price rise (%)",
-    "csto_founding_year": "CSTO founding year",
-}
-STANCE_LABELS = {
-    "support_csto_deployment": "supports the CSTO deployment",
-    "support_government": "supports the government",
-    "call_for_restraint": "calls for restraint",
-    "concern": "concern",
-    "criticism": "criticism",
-    "neutral": "neutral",
-}
-# How the map groups the timeline's categories (the Data page defines each category).
-MAP_GROUPS = {
-    "protest": "Protests", "violence": "Violence (as reported)", "security": "Security operation",
-    "csto": "CSTO mission", "economy": "Prices and economy",
-}
-OTHER_GROUP = "Politics and other"
-MAP_GROUP_ORDER = ["Protests", "Violence (as reported)", "Security operation", "CSTO mission",
-                   "Prices and economy", OTHER_GROUP]
+from qantar.vocabulary import (MAP_GROUP_ORDER, MAP_GROUPS, OTHER_GROUP, PALETTE, QUANTITY_LABELS,  # noqa: F401
+                               SHAPES, STANCE_LABELS, STAR)
 
 
 @dataclass
@@ -91,7 +63,6 @@ class InteractiveFigure:
         return self._png
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        from qantar.widgets import table_html
 
         spec = self.spec()
         png = base64.b64encode(self.png()).decode("ascii")
@@ -414,35 +385,6 @@ def reactions_chart(actor: str | None = None, caption: str | None = None) -> Int
         table=frame[["date", "actor", "speaker", "stance", "summary", "source"]],
         static=reactions_figure,
         controls_hint="Choose an actor or a stance to show only those statements.")
-
-
-def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFrame:
-    """The timeline's events in Kazakhstan between two dates, counted per place and per group of categories."""
-    timeline = load("timeline")
-    timeline = timeline[(timeline["date"] >= pd.Timestamp(start)) & (timeline["date"] <= pd.Timestamp(end))]
-    places = load("places")
-    rows = []
-    for event in timeline.itertuples():
-        if pd.isna(event.place):
-            continue
-        for place in str(event.place).split(separator("timeline", "place")):
-            rows.append({"place": place, "category": event.category, "date": _date(event.date),
-                         "event": event.event})
-    exploded = pd.DataFrame(rows)
-    located = exploded.merge(places, on="place", how="inner", validate="many_to_one")
-    located = located[(located["country"] == "Kazakhstan") & located["latitude"].notna()]
-    located = located.assign(group=located["category"].map(lambda c: MAP_GROUPS.get(c, OTHER_GROUP)))
-    grouped = located.groupby(["name", "group"], sort=True).agg(
-        events=("event", "size"), first=("date", "min"), last=("date", "max"),
-        latitude=("latitude", "first"), longitude=("longitude", "first"), region=("region", "first"),
-        other_names=("other_names", "first"), kind=("kind", "first")).reset_index()
-    # Markers at one point (several kinds of event at a place, or a region drawn at its centre
-    # city) would hide each other: set them apart from west to east.
-    grouped["order"] = grouped["group"].map(MAP_GROUP_ORDER.index)
-    grouped = grouped.sort_values(["latitude", "longitude", "name", "order"], kind="stable")
-    at_point = grouped.groupby(["latitude", "longitude"])
-    grouped["lon"] = grouped["longitude"] + (at_point.cumcount() - (at_point["name"].transform("size") - 1) / 2) * 0.35
-    return grouped.drop(columns="order").reset_index(drop=True)
 
 
 def places_map(group: str | None = None, caption: str | None = None) -> InteractiveFigure:

@@ -13,14 +13,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from qantar.data import load
-from qantar.views import claims_for, timeline_between
+from qantar.views import claims_for, map_points, timeline_between
+from qantar.vocabulary import MAP_GROUP_ORDER, MARKERS, PALETTE, STANCE_LABELS
 
-# Colour-blind-safe (Okabe–Ito) colours, always paired with a marker or hatch.
-# The same colour and marker for the same thing as in the interactive figures (qantar.charts),
-# so that a printed page matches the screen. Okabe-Ito colours, with wine in place of black,
-# which would vanish on a dark page.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#AA3377", "#999999", "#F0E442"]
-MARKERS = ["o", "s", "^", "D", "v", "P", ">", "*", "<"]
+# Colours and markers come from qantar.vocabulary, as the interactive figures' do, so that a
+# printed page matches the screen; a colour is always paired with a marker.
 
 
 def _finish(figure, axis):
@@ -73,7 +70,6 @@ def claims_figure(quantity: str):
 
 def reactions_figure():
     """Each statement of the reactions table by date and actor; one marker shape and colour per stance."""
-    from qantar.charts import STANCE_LABELS
 
     reactions = load("reactions")
     stances = [s for s in STANCE_LABELS if s in set(reactions["stance"])]   # the interactive figure's order
@@ -96,7 +92,6 @@ def reactions_figure():
 
 def map_figure():
     """Kazakhstan's base map with a marker per place named in the timeline, sized by its number of events."""
-    from qantar.charts import MAP_GROUP_ORDER, map_points
     from qantar.data import load_geometry
 
     geometry = load_geometry()

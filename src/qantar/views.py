@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qantar.data import DataError, load, separator
+from qantar.vocabulary import MAP_GROUP_ORDER, MAP_GROUPS, OTHER_GROUP
 
 SOURCE_COLUMNS = ["source_id", "outlet", "author", "published", "title", "kind", "url"]
 
@@ -109,3 +110,50 @@ def stance_table(folder=None) -> pd.DataFrame:
     """How many statements of each stance each actor made: actors as rows, stances as columns."""
     reactions = load("reactions", folder)
     return pd.crosstab(reactions["actor"], reactions["stance"])
+
+
+def _day(value) -> str:
+    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFrame:
+    """The timeline's events in Kazakhstan between two dates, counted per place and per group of categories."""
+    timeline = load("timeline")
+    timeline = timeline[(timeline["date"] >= pd.Timestamp(start)) & (timeline["date"] <= pd.Timestamp(end))]
+    places = load("places")
+    rows = []
+    for event in timeline.itertuples():
+        if pd.isna(event.place):
+            continue
+        for place in str(event.place).split(separator("timeline", "place")):
+            rows.append({"place": place, "category": event.category, "date": _day(event.date),
+                         "event": event.event})
+    exploded = pd.DataFrame(rows)
+    located = exploded.merge(places, on="place", how="inner", validate="many_to_one")
+    located = located[(located["country"] == "Kazakhstan") & located["latitude"].notna()]
+    located = located.assign(group=located["category"].map(lambda c: MAP_GROUPS.get(c, OTHER_GROUP)))
+    grouped = located.groupby(["name", "group"], sort=True).agg(
+        events=("event", "size"), first=("date", "min"), last=("date", "max"),
+        latitude=("latitude", "first"), longitude=("longitude", "first"), region=("region", "first"),
+        other_names=("other_names", "first"), kind=("kind", "first")).reset_index()
+    # Markers at one point (several kinds of event at a place, or a region drawn at its centre
+    # city) would hide each other: set them apart from west to east.
+    grouped["order"] = grouped["group"].map(MAP_GROUP_ORDER.index)
+    grouped = grouped.sort_values(["latitude", "longitude", "name", "order"], kind="stable")
+    at_point = grouped.groupby(["latitude", "longitude"])
+    grouped["lon"] = grouped["longitude"] + (at_point.cumcount() - (at_point["name"].transform("size") - 1) / 2) * 0.35
+    return grouped.drop(columns="order").reset_index(drop=True)
+
+
+def table_html(frame, columns: list[str] | None = None, max_rows: int | None = None) -> str:
+    """A DataFrame as an escaped HTML table that scrolls sideways inside its box on a narrow screen."""
+    shown = frame[columns] if columns else frame
+    shown = shown.copy()
+    for name in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[name]):
+            shown[name] = shown[name].dt.strftime("%Y-%m-%d")
+    if max_rows is not None:
+        shown = shown.head(max_rows)
+    shown = shown.astype(object).where(shown.notna(), "")   # an unknown value is an empty cell, not "<NA>"
+    table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes=["qantar-table", "table"])
+    return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="Table">{table}</div>'

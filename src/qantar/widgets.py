@@ -14,6 +14,7 @@ import ipywidgets as widgets
 from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
 from qantar.exercises.render import MIME_TYPE, display_order, edition, inline_markup
+from qantar.views import table_html  # noqa: F401  (chapters import it from here)
 
 
 class ExerciseForm:
@@ -148,22 +149,6 @@ class ExerciseDisplay:
 
 # Explorers: a few controls over one of the module's views. In Jupyter they are live;
 # in the built book the default view is shown as a static table (never an empty box).
-
-def table_html(frame, columns: list[str] | None = None, max_rows: int | None = None) -> str:
-    """A DataFrame as an escaped HTML table that scrolls sideways inside its box on a narrow screen."""
-    import pandas as pd
-
-    shown = frame[columns] if columns else frame
-    shown = shown.copy()
-    for name in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[name]):
-            shown[name] = shown[name].dt.strftime("%Y-%m-%d")
-    if max_rows is not None:
-        shown = shown.head(max_rows)
-    shown = shown.astype(object).where(shown.notna(), "")   # an unknown value is an empty cell, not "<NA>"
-    table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes=["qantar-table", "table"])
-    return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="Table">{table}</div>'
-
 
 class Explorer:
     """Controls that filter a view of the data, with the result as a table below them."""
