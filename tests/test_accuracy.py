@@ -88,15 +88,37 @@ def test_a_changed_evidence_passage_is_reported_with_file_row_and_field(tmp_path
                and "000_4d27d433e7242886.txt" in m for m in messages), messages
 
 
-def test_an_empty_evidence_cell_is_a_finding(tmp_path):
+@needs_archive
+def test_every_fact_row_has_its_supporting_passage():
+    # The review's "done" state: no fact-table row without evidence, and every passage checks out.
+    problems, checked = check_evidence(SEEDS, DATA)
+    assert not problems, "\n".join(map(str, problems))
+    assert checked >= 1
+
+
+@pytest.mark.parametrize("cell, message", [("", "is required but empty"),
+                                           ("  ", "value has spaces at its start or end")])
+def test_the_schema_refuses_a_fact_row_without_evidence(tmp_path, cell, message):
+    from qantar.data import DataError, validate_all
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    header, rows = rows_of(data / "timeline.csv")
+    rows[2]["evidence"] = cell
+    write_rows(data / "timeline.csv", header, rows)
+    with pytest.raises(DataError) as error:
+        validate_all(data)
+    assert f"timeline.csv, row 3 (line 4), field 'evidence': {message}" in str(error.value), str(error.value)
+
+
+def test_the_evidence_check_stops_at_an_empty_evidence_cell_naming_it(tmp_path):
+    from qantar.data import DataError
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     header, rows = rows_of(data / "claims.csv")
     rows[0]["evidence"] = ""
     write_rows(data / "claims.csv", header, rows)
-    problems, _ = check_evidence(None, data)
-    assert any(str(p).startswith("data/claims.csv, row 1 (line 2), field 'evidence': no supporting passage")
-               for p in problems)
+    with pytest.raises(DataError, match=r"claims\.csv, row 1 \(line 2\), field 'evidence': is required but empty"):
+        check_evidence(None, data)
 
 
 # --------------------------------------------------------------------------- keys from the tables
