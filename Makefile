@@ -8,7 +8,7 @@ LOCK   := requirements/lock.txt
 # Strict: warnings are errors, nitpicky cross-references, report every problem at once.
 BUILD_FLAGS ?= --warningiserror --nitpick --keep-going
 
-.PHONY: book instructor-book test bench lab serve lock clean browser-deps
+.PHONY: book instructor-book test check lint format bench lab serve lock clean browser-deps
 
 # A venv is made once; `pip install` runs again only when the dependencies change.
 $(BIN)/python:
@@ -52,8 +52,23 @@ browser-deps:
 	  echo "then run 'make test' again."; exit 1; \
 	fi
 
+# Every test: data, exercises, kernels, real book builds, Chromium, grading (about 10 minutes).
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast tests (no book build, no browser): under two minutes, for every change.
+check: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -m "not book and not browser" $(PYTEST_ARGS)
+
+# Lint and format check of the package, the tests and the benchmarks (ruff, configured in pyproject.toml).
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+# Apply ruff's fixes and formatting.
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 # Benchmarks: a table on screen and bench/results.json. Never part of `make test`.
 bench: $(VENV)/.test-installed browser-deps

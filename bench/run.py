@@ -43,8 +43,9 @@ def copy_book(destination: Path) -> Path:
 def build(folder: Path) -> tuple[float, int]:
     """Build strictly; return the seconds taken and how many notebooks were executed."""
     start = time.perf_counter()
-    result = subprocess.run([str(BIN / "jupyter-book"), "build", str(folder), *STRICT_FLAGS],
-                            capture_output=True, text=True, cwd=folder)
+    result = subprocess.run(
+        [str(BIN / "jupyter-book"), "build", str(folder), *STRICT_FLAGS], capture_output=True, text=True, cwd=folder
+    )
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"build failed in {folder}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -72,7 +73,7 @@ def bench_builds(runs: int) -> dict:
             text = chapter.read_text(encoding="utf-8")
             lines = text.splitlines()
             title = next(i for i, line in enumerate(lines) if line.startswith("# "))
-            prose = next(line for line in lines[title + 1:] if line.strip())
+            prose = next(line for line in lines[title + 1 :] if line.strip())
             chapter.write_text(text.replace(prose, prose + f" (prose edit {index})", 1), encoding="utf-8")
 
         def code_edit(index):
@@ -83,13 +84,16 @@ def bench_builds(runs: int) -> dict:
         def data_edit(index):
             with indicators.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.reader(handle))
-            rows[1][4] = f"Benchmark edit {index}."   # the first row's note
+            rows[1][4] = f"Benchmark edit {index}."  # the first row's note
             with indicators.open("w", encoding="utf-8", newline="") as handle:
                 csv.writer(handle, lineterminator="\n").writerows(rows)
 
-        for label, edit in (("no-change rebuild", no_change), ("rebuild after a prose edit", prose_edit),
-                            ("rebuild after a code edit in one chapter", code_edit),
-                            ("rebuild after a data edit (indicators.csv)", data_edit)):
+        for label, edit in (
+            ("no-change rebuild", no_change),
+            ("rebuild after a prose edit", prose_edit),
+            ("rebuild after a code edit in one chapter", code_edit),
+            ("rebuild after a data edit (indicators.csv)", data_edit),
+        ):
             times, counts = [], []
             for index in range(runs):
                 edit(index)
@@ -113,16 +117,25 @@ def bench_execution(runs: int) -> dict:
         for _ in range(runs):
             notebook = jupytext.read(page)
             notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-            client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                    resources={"metadata": {"path": str(page.parent)}})
+            client = NotebookClient(
+                notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(page.parent)}}
+            )
             start = time.perf_counter()
             client.execute()
             times.append(time.perf_counter() - start)
         results[f"execute {page.relative_to(ROOT)} (fresh kernel)"] = summary(times)
     imports = []
     for _ in range(max(5, runs)):
-        output = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import qantar; "
-                                 "print(time.perf_counter() - t)"], capture_output=True, text=True, cwd=ROOT)
+        output = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import time; t = time.perf_counter(); import qantar; print(time.perf_counter() - t)",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         imports.append(float(output.stdout.strip()))
     results["import qantar"] = summary(imports)
     return results
@@ -143,8 +156,11 @@ def serve(folder: Path):
 
         def send_head(self):
             path = self.translate_path(self.path)
-            if (os.path.isfile(path) and os.path.splitext(path)[1] in COMPRESSED
-                    and "gzip" in self.headers.get("Accept-Encoding", "")):
+            if (
+                os.path.isfile(path)
+                and os.path.splitext(path)[1] in COMPRESSED
+                and "gzip" in self.headers.get("Accept-Encoding", "")
+            ):
                 with open(path, "rb") as handle:
                     body = gzip.compress(handle.read(), compresslevel=6)
                 self.send_response(200)
@@ -168,7 +184,7 @@ def page_weights(browser, base: str, pages: list[str]) -> dict[str, dict]:
         page = browser.new_page()
         sizes, foreign = [], []
 
-        def finished(request):
+        def finished(request, sizes=sizes, foreign=foreign):
             try:
                 sizes.append(request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"])
             except Exception:
@@ -194,16 +210,27 @@ def bench_pages(runs: int) -> dict:
         subprocess.run([str(BIN / "jupyter-book"), "create", str(stock)], check=True, capture_output=True)
         subprocess.run([str(BIN / "jupyter-book"), "build", str(stock)], check=True, capture_output=True)
         our_html, stock_html = ours / "_build" / "html", stock / "_build" / "html"
-        our_pages = sorted(p.relative_to(our_html).as_posix() for p in our_html.rglob("*.html")
-                           if not p.relative_to(our_html).as_posix().startswith(("_static", "_sources")))
+        our_pages = sorted(
+            p.relative_to(our_html).as_posix()
+            for p in our_html.rglob("*.html")
+            if not p.relative_to(our_html).as_posix().startswith(("_static", "_sources"))
+        )
         our_server, our_base = serve(our_html)
         stock_server, stock_base = serve(stock_html)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True,
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+                    executable_path="/usr/bin/chromium",
+                    headless=True,
+                    args=[
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                    ],
+                )
                 per_page = page_weights(browser, our_base, our_pages)
                 text_page, stock_page = [], []
                 for _ in range(runs):
@@ -214,8 +241,12 @@ def bench_pages(runs: int) -> dict:
             our_server.shutdown()
             stock_server.shutdown()
     ratio = statistics.median(text_page) / statistics.median(stock_page)
-    return {"pages": per_page, "text page (glossary) bytes": summary(text_page),
-            "stock template text page (intro) bytes": summary(stock_page), "text page ratio": ratio}
+    return {
+        "pages": per_page,
+        "text page (glossary) bytes": summary(text_page),
+        "stock template text page (intro) bytes": summary(stock_page),
+        "text page ratio": ratio,
+    }
 
 
 def bench_grading(count: int) -> dict:
@@ -239,19 +270,39 @@ def bench_grading(count: int) -> dict:
                         cell.source = f"{variable} = {exercise.solution!r}"
             nbformat.write(notebook, submissions / f"student{index:02d}.ipynb")
         start = time.perf_counter()
-        subprocess.run([str(BIN / "qantar"), "grade", "--autograder", str(outputs["autograder"]), "--submissions",
-                        str(submissions), "--out", str(work / "gradebook.csv"), "--jobs", "2"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "qantar"),
+                "grade",
+                "--autograder",
+                str(outputs["autograder"]),
+                "--submissions",
+                str(submissions),
+                "--out",
+                str(work / "gradebook.csv"),
+                "--jobs",
+                "2",
+            ],
+            check=True,
+            capture_output=True,
+        )
         parallel = time.perf_counter() - start
         start = time.perf_counter()
         for path in sorted(submissions.iterdir()):
             out = work / "one" / path.stem
             out.mkdir(parents=True)
-            subprocess.run([str(BIN / "otter"), "run", "-a", str(outputs["autograder"]), "-o", str(out), str(path)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [str(BIN / "otter"), "run", "-a", str(outputs["autograder"]), "-o", str(out), str(path)],
+                check=True,
+                capture_output=True,
+            )
         sequential = time.perf_counter() - start
-    return {"submissions": count, "qantar grade --jobs 2 (s)": parallel, "otter run one by one (s)": sequential,
-            "speed-up": sequential / parallel}
+    return {
+        "submissions": count,
+        "qantar grade --jobs 2 (s)": parallel,
+        "otter run one by one (s)": sequential,
+        "speed-up": sequential / parallel,
+    }
 
 
 def main() -> None:
@@ -284,8 +335,10 @@ def print_table(results: dict) -> None:
                 f = figures[label]
                 print(f"{label:<62} {f['median']:>9.0f} {f['min']:>9.0f} {f['max']:>9.0f}")
             print(f"{'text page ratio (target <= 1.0)':<62} {figures['text page ratio']:>9.2f}")
-            print(f"{'heaviest page: ' + heaviest[0]:<62} {heaviest[1]['bytes']:>9} bytes, "
-                  f"{heaviest[1]['requests']} requests (target <= 1.5 MB)")
+            print(
+                f"{'heaviest page: ' + heaviest[0]:<62} {heaviest[1]['bytes']:>9} bytes, "
+                f"{heaviest[1]['requests']} requests (target <= 1.5 MB)"
+            )
             print(f"{'third-party requests, all pages (target 0)':<62} {third:>9}")
             continue
         if section == "grading":

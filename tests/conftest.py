@@ -34,12 +34,14 @@ def build_book(folder: Path, *extra: str, cwd: Path | None = None) -> subprocess
     command = [*offline_prefix(), str(BIN / "jupyter-book"), "build", str(folder), *STRICT_FLAGS, *extra]
     # The copy must use its own tables, found from the book's folder, not an inherited setting.
     environment = {k: v for k, v in os.environ.items() if k != "QANTAR_DATA_DIR"}
-    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd or folder,
-                          timeout=900)
+    return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=cwd or folder, timeout=900)
 
 
 def failure_report(result: subprocess.CompletedProcess) -> str:
-    return f"exit {result.returncode}\n--- stdout (end) ---\n{result.stdout[-6000:]}\n--- stderr (end) ---\n{result.stderr[-6000:]}"
+    return (
+        f"exit {result.returncode}\n--- stdout (end) ---\n{result.stdout[-6000:]}"
+        f"\n--- stderr (end) ---\n{result.stderr[-6000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +75,15 @@ def site_url(built_book):
 CHROMIUM = "/usr/bin/chromium"
 # Flags a root, offline, headless Chromium needs; the background-networking ones stop
 # Chromium's own calls home, which would otherwise look like page requests failing.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +91,23 @@ def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it as root)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# A test that uses a built book or the browser is slow whatever its module says: mark it, so that
+# `make check` (-m "not book and not browser") can never pick up a full build by accident.
+BOOK_FIXTURES = {"built_book", "site_url", "class_pack", "instructor_book"}
+BROWSER_FIXTURES = {"browser", "site_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BOOK_FIXTURES and not item.get_closest_marker("book"):
+            item.add_marker(pytest.mark.book)
+        if used & BROWSER_FIXTURES and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)

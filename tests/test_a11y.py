@@ -23,8 +23,10 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 
 AXE_FILE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-               "resultTypes": ["violations"]}
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 FAILING_IMPACTS = {"serious", "critical"}
 NOT_PAGES = ("_static/", "_sources/", "_downloads/", "_images/")
 SEARCH_RESULTS = "search.html?q=Article+4"
@@ -67,7 +69,7 @@ def open_page(context, url: str):
 def open_pages(context, site_url: str, names: list[str], at_once: int = 4):
     """Yield ``(name, page)`` for each page once it has settled; a few pages load side by side."""
     for start in range(0, len(names), at_once):
-        group = [(name, context.new_page()) for name in names[start:start + at_once]]
+        group = [(name, context.new_page()) for name in names[start : start + at_once]]
         for name, page in group:
             page.goto(f"{site_url}/{name}", wait_until="commit")
         for name, page in group:
@@ -140,8 +142,11 @@ def scans(chromium, built_book, site_url):
             for name, page in open_pages(context, site_url, [*site_pages(built_book), SEARCH_RESULTS]):
                 if name == SEARCH_RESULTS:
                     page.wait_for_selector("#search-results li a")
-                result = {"theme": page.evaluate("document.documentElement.dataset.theme"),
-                          "images": page.evaluate(IMAGES), "other_controls": page.evaluate(OTHER_CONTROLS)}
+                result = {
+                    "theme": page.evaluate("document.documentElement.dataset.theme"),
+                    "images": page.evaluate(IMAGES),
+                    "other_controls": page.evaluate(OTHER_CONTROLS),
+                }
                 page.evaluate(REVEAL)
                 result["violations"] = axe_violations(page)
                 found[name] = result
@@ -163,8 +168,9 @@ def test_axe_core_is_vendored_with_its_licence():
 def test_axe_finds_no_serious_violation_on_any_page(scans, mode):
     problems = []
     for name, result in scans(mode).items():
-        assert result["theme"] == mode, (f"{name} is shown in '{result['theme']}' mode, not '{mode}': "
-                                         f"the test would not test {mode} mode")
+        assert result["theme"] == mode, (
+            f"{name} is shown in '{result['theme']}' mode, not '{mode}': the test would not test {mode} mode"
+        )
         if result["violations"]:
             problems.append(describe_violations(name, result["violations"]))
     assert not problems, f"axe-core finds serious or critical violations in {mode} mode:\n" + "\n".join(problems)
@@ -227,8 +233,10 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, built_book, site_url):
             sizes = page.evaluate(SIZES)
             assert sizes["inner"] == PHONE["width"], sizes
             if sizes["scroll"] > sizes["client"]:
-                problems.append(f"{name} ({state}): the page is {sizes['scroll']}px wide in a {sizes['client']}px "
-                                f"window; too wide: {page.evaluate(WIDE_ELEMENTS)}")
+                problems.append(
+                    f"{name} ({state}): the page is {sizes['scroll']}px wide in a {sizes['client']}px "
+                    f"window; too wide: {page.evaluate(WIDE_ELEMENTS)}"
+                )
         violations = axe_violations(page)
         if violations:
             problems.append(describe_violations(f"{name} at {PHONE['width']}px", violations))
@@ -282,8 +290,11 @@ def exercise_pages(built_book: Path) -> dict[str, set[str]]:
     pages = {}
     for name in site_pages(built_book):
         html = (built_book / name).read_text(encoding="utf-8")
-        kinds = {kind for kind, status in re.findall(r'data-kind="([a-z]+)" data-status="([a-z]+)"', html)
-                 if status == "practice" and kind != "code"}
+        kinds = {
+            kind
+            for kind, status in re.findall(r'data-kind="([a-z]+)" data-status="([a-z]+)"', html)
+            if status == "practice" and kind != "code"
+        }
         if kinds:
             pages[name] = kinds
     return pages
@@ -323,7 +334,7 @@ def operate_exercise_control(page, exercise: dict, focused: dict, reached: set) 
         page.keyboard.type(f"{answer:g}" if isinstance(answer, float) else str(answer))
         return None
     if focused["tag"] == "select":
-        wanted = (str(answer.index(focused["item"]) + 1) if exercise["kind"] == "order" else answer[focused["item"]])
+        wanted = str(answer.index(focused["item"]) + 1) if exercise["kind"] == "order" else answer[focused["item"]]
         options = active(page, "Array.from(el.options).map(o => o.value)")
         press(page, "ArrowDown", options.index(wanted) - options.index(focused["value"]))
         chosen = active(page, "el.value")
@@ -445,8 +456,11 @@ def test_controls_work_by_keyboard_with_visible_focus(chromium, built_book, site
         kinds |= pages[chapter]
     chapters = list(walks)
     if mode == "light":
-        walks += sorted(name for name, result in scans("light").items()
-                        if result["other_controls"] and name not in walks and name != SEARCH_RESULTS)
+        walks += sorted(
+            name
+            for name, result in scans("light").items()
+            if result["other_controls"] and name not in walks and name != SEARCH_RESULTS
+        )
     context = chromium.new_context(color_scheme=mode)
     problems = []
     for name in walks:
@@ -465,12 +479,15 @@ def test_controls_work_by_keyboard_with_visible_focus(chromium, built_book, site
 
 # --------------------------------------------------------------------------------------------- search
 
+
 def test_search_finds_the_article_4_chapter(chromium, site_url):
     context = chromium.new_context()
     page = open_page(context, f"{site_url}/{SEARCH_RESULTS}")
     page.wait_for_selector("#search-results li a", timeout=15000)
-    results = page.evaluate("Array.from(document.querySelectorAll('#search-results li a'))"
-                            ".map(a => ({href: a.href, text: a.textContent.trim()}))")
+    results = page.evaluate(
+        "Array.from(document.querySelectorAll('#search-results li a'))"
+        ".map(a => ({href: a.href, text: a.textContent.trim()}))"
+    )
     context.close()
     hits = [r for r in results if urlparse(r["href"]).path.endswith("/chapters/article-4.html")]
     assert hits, f"searching 'Article 4' does not find chapters/article-4.html: {results}"

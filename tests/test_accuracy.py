@@ -24,8 +24,9 @@ from conftest import REPO
 
 DATA = REPO / "data"
 SEEDS = default_archive()
-needs_archive = pytest.mark.skipif(SEEDS is None or not SEEDS.is_dir(),
-                                   reason="no archive of the five articles (../shared/seeds)")
+needs_archive = pytest.mark.skipif(
+    SEEDS is None or not SEEDS.is_dir(), reason="no archive of the five articles (../shared/seeds)"
+)
 
 
 def rows_of(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -53,22 +54,36 @@ def copy_module(tmp_path: Path) -> Path:
 
 # --------------------------------------------------------------------------- evidence
 
+
 def test_every_fact_table_has_an_evidence_column():
-    assert set(evidence_tables(DATA)) >= {"timeline", "claims", "csto_members", "deployment", "precedents",
-                                          "reactions", "indicators", "glossary", "places"}
+    assert set(evidence_tables(DATA)) >= {
+        "timeline",
+        "claims",
+        "csto_members",
+        "deployment",
+        "precedents",
+        "reactions",
+        "indicators",
+        "glossary",
+        "places",
+    }
 
 
 def test_passages_are_split_and_attributed_to_the_row_sources():
     found = passages("first words | mfaby_csto: second words | nosuch: third", ["raia2022", "mfaby_csto"])
     assert [(p.source_id, p.text) for p in found] == [
-        ("raia2022", "first words"), ("mfaby_csto", "second words"), ("raia2022", "nosuch: third")]
+        ("raia2022", "first words"),
+        ("mfaby_csto", "second words"),
+        ("raia2022", "nosuch: third"),
+    ]
 
 
 @needs_archive
 def test_evidence_from_the_five_articles_is_verbatim():
     problems, checked = check_evidence(SEEDS, DATA)
-    verbatim = [p for p in problems if "not verbatim" in p.message or "characters" in p.message
-                or "missing" in p.message]
+    verbatim = [
+        p for p in problems if "not verbatim" in p.message or "characters" in p.message or "missing" in p.message
+    ]
     assert not verbatim, "\n".join(map(str, verbatim))
     # Some evidence comes from the articles, so the verbatim check really ran.
     assert checked >= 1
@@ -84,8 +99,12 @@ def test_a_changed_evidence_passage_is_reported_with_file_row_and_field(tmp_path
     write_rows(data / "claims.csv", header, rows)
     problems, _ = check_evidence(SEEDS, data)
     messages = [str(p) for p in problems if "not verbatim" in p.message]
-    assert any(m.startswith(f"data/claims.csv, row {number} (line ") and "field 'evidence'" in m
-               and "000_4d27d433e7242886.txt" in m for m in messages), messages
+    assert any(
+        m.startswith(f"data/claims.csv, row {number} (line ")
+        and "field 'evidence'" in m
+        and "000_4d27d433e7242886.txt" in m
+        for m in messages
+    ), messages
 
 
 @needs_archive
@@ -96,10 +115,12 @@ def test_every_fact_row_has_its_supporting_passage():
     assert checked >= 1
 
 
-@pytest.mark.parametrize("cell, message", [("", "is required but empty"),
-                                           ("  ", "value has spaces at its start or end")])
+@pytest.mark.parametrize(
+    "cell, message", [("", "is required but empty"), ("  ", "value has spaces at its start or end")]
+)
 def test_the_schema_refuses_a_fact_row_without_evidence(tmp_path, cell, message):
     from qantar.data import DataError, validate_all
+
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     header, rows = rows_of(data / "timeline.csv")
@@ -112,6 +133,7 @@ def test_the_schema_refuses_a_fact_row_without_evidence(tmp_path, cell, message)
 
 def test_the_evidence_check_stops_at_an_empty_evidence_cell_naming_it(tmp_path):
     from qantar.data import DataError
+
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     header, rows = rows_of(data / "claims.csv")
@@ -146,8 +168,9 @@ def claim_value(claim_id: str) -> float:
 def test_a_number_key_is_read_from_its_row(tmp_path):
     folder = tmp_path / "bank"
     folder.mkdir()
-    (folder / "test.yml").write_text(textwrap.dedent(NUMBER_FROM_TABLE.format(
-        reference="claims/deaths-02", typed="")), encoding="utf-8")
+    (folder / "test.yml").write_text(
+        textwrap.dedent(NUMBER_FROM_TABLE.format(reference="claims/deaths-02", typed="")), encoding="utf-8"
+    )
     question = load_bank(folder)["n1"]
     assert question.answer == claim_value("deaths-02")
     assert question.mistakes[0].answer == claim_value("deaths-01")
@@ -157,8 +180,10 @@ def test_a_typed_key_that_disagrees_with_its_row_names_the_question_and_the_row(
     folder = tmp_path / "bank"
     folder.mkdir()
     wrong = claim_value("deaths-02") + 1
-    (folder / "test.yml").write_text(textwrap.dedent(NUMBER_FROM_TABLE.format(
-        reference="claims/deaths-02", typed=f"answer: {wrong:g}")), encoding="utf-8")
+    (folder / "test.yml").write_text(
+        textwrap.dedent(NUMBER_FROM_TABLE.format(reference="claims/deaths-02", typed=f"answer: {wrong:g}")),
+        encoding="utf-8",
+    )
     with pytest.raises(BankError) as raised:
         load_bank(folder)
     message = str(raised.value)
@@ -166,17 +191,21 @@ def test_a_typed_key_that_disagrees_with_its_row_names_the_question_and_the_row(
     assert "claims/deaths-02" in message and f"{wrong:g}" in message
 
 
-@pytest.mark.parametrize("reference, expected", [
-    ("claims/no-such-claim-01", "data/claims.csv has no row with claim_id 'no-such-claim-01'"),
-    ("nosuch/deaths-01", "names no table 'nosuch'"),
-    ("claims/deaths-01#claimant", "is 'Kazakh authorities"),
-    ("claims deaths-01", "is not a table reference"),
-])
+@pytest.mark.parametrize(
+    "reference, expected",
+    [
+        ("claims/no-such-claim-01", "data/claims.csv has no row with claim_id 'no-such-claim-01'"),
+        ("nosuch/deaths-01", "names no table 'nosuch'"),
+        ("claims/deaths-01#claimant", "is 'Kazakh authorities"),
+        ("claims deaths-01", "is not a table reference"),
+    ],
+)
 def test_a_bad_reference_is_refused_with_its_place(tmp_path, reference, expected):
     folder = tmp_path / "bank"
     folder.mkdir()
-    (folder / "test.yml").write_text(textwrap.dedent(NUMBER_FROM_TABLE.format(reference=reference, typed="")),
-                                     encoding="utf-8")
+    (folder / "test.yml").write_text(
+        textwrap.dedent(NUMBER_FROM_TABLE.format(reference=reference, typed="")), encoding="utf-8"
+    )
     with pytest.raises(BankError, match=re.escape(expected)) as raised:
         load_bank(folder)
     assert "question 'n1', field 'answer_from'" in str(raised.value)
@@ -184,10 +213,19 @@ def test_a_bad_reference_is_refused_with_its_place(tmp_path, reference, expected
 
 def test_a_match_pair_must_state_the_figure_of_its_row(tmp_path):
     value = claim_value("deaths-02")
-    spec = {"chapter": "test", "questions": [{
-        "id": "m1", "kind": "match", "prompt": "Match", "sources": ["ndcf2022"],
-        "pairs": {f"{value:,.0f} deaths": "a Telegram channel", "other": "someone"},
-        "pair_sources": {f"{value:,.0f} deaths": "claims/deaths-02"}}]}
+    spec = {
+        "chapter": "test",
+        "questions": [
+            {
+                "id": "m1",
+                "kind": "match",
+                "prompt": "Match",
+                "sources": ["ndcf2022"],
+                "pairs": {f"{value:,.0f} deaths": "a Telegram channel", "other": "someone"},
+                "pair_sources": {f"{value:,.0f} deaths": "claims/deaths-02"},
+            }
+        ],
+    }
     folder = tmp_path / "bank"
     folder.mkdir()
     (folder / "test.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
@@ -233,26 +271,33 @@ def test_every_correction_of_the_review_is_on_the_corrections_page():
     missing = []
     for path in sorted((REPO / "review" / "corrections").glob("*.csv")):
         _, rows = rows_of(path)
-        missing += [f"{path.name}: {row['location']}" for row in rows
-                    if (row["location"].strip(), row["was"].strip(), row["now"].strip()) not in shown]
+        missing += [
+            f"{path.name}: {row['location']}"
+            for row in rows
+            if (row["location"].strip(), row["was"].strip(), row["now"].strip()) not in shown
+        ]
     assert not missing, "not on the Corrections page (run review/tools/merge_corrections.py): " + "; ".join(missing)
 
 
 # --------------------------------------------------------------------------- house spellings
+
 
 def test_the_module_writes_each_name_one_way():
     found = misspellings(REPO)
     assert not found, "\n".join(map(str, found))
 
 
-@pytest.mark.parametrize("text, flagged", [
-    ("President Toqayev said", True),
-    ("President Tokayev (also Qasym-Jomart Toqayev) said", False),
-    ("Bifolchi writes “President Toqayev” throughout", False),
-    ("> Toqayev issued the order", False),
-    ("the city of Uralsk", True),
-    ("Oral is also written Uralsk", False),
-])
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("President Toqayev said", True),
+        ("President Tokayev (also Qasym-Jomart Toqayev) said", False),
+        ("Bifolchi writes “President Toqayev” throughout", False),
+        ("> Toqayev issued the order", False),
+        ("the city of Uralsk", True),
+        ("Oral is also written Uralsk", False),
+    ],
+)
 def test_a_variant_is_flagged_only_outside_quotations(text, flagged):
     assert bool(scan_text(text, "page.md", variants(DATA))) is flagged
 

@@ -31,8 +31,9 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
                     origin = ".".join(base + ([node.module] if node.module else []))
                 else:
                     origin = node.module or ""
-                targets = [f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in paths else origin
-                           for alias in node.names]
+                targets = [
+                    f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in paths else origin for alias in node.names
+                ]
             else:
                 continue
             for target in targets:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -45,10 +44,15 @@ def soup(path: Path) -> BeautifulSoup:
 
 def test_every_toc_page_is_built_and_nothing_else(built_book):
     expected = set(toc_pages())
-    built = {str(p.relative_to(built_book)) for p in built_book.rglob("*.html")
-             if not str(p.relative_to(built_book)).startswith(("_static", "_sources", "_images"))}
+    built = {
+        str(p.relative_to(built_book))
+        for p in built_book.rglob("*.html")
+        if not str(p.relative_to(built_book)).startswith(("_static", "_sources", "_images"))
+    }
     assert expected <= built, f"pages in _toc.yml that were not built: {sorted(expected - built)}"
-    assert built - expected <= GENERATED_PAGES, f"pages built that _toc.yml does not list: {sorted(built - expected - GENERATED_PAGES)}"
+    assert built - expected <= GENERATED_PAGES, (
+        f"pages built that _toc.yml does not list: {sorted(built - expected - GENERATED_PAGES)}"
+    )
     for folder in ("data", "exercises", "src", "tests", ".venv"):
         assert not (built_book / folder).exists(), f"{folder}/ was read as pages"
 
@@ -87,11 +91,20 @@ def test_no_page_loads_anything_from_another_host(built_book):
     """Scripts, styles, images and frames come from the site itself (links to read elsewhere are fine)."""
     for page in built_book.rglob("*.html"):
         document = soup(page)
-        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
-                               ("source", "src"), ("video", "src"), ("audio", "src")):
+        for tag, attribute in (
+            ("script", "src"),
+            ("link", "href"),
+            ("img", "src"),
+            ("iframe", "src"),
+            ("source", "src"),
+            ("video", "src"),
+            ("audio", "src"),
+        ):
             for element in document.find_all(tag):
                 value = element.get(attribute) or ""
-                if tag == "link" and not {"stylesheet", "preload", "icon", "modulepreload"} & set(element.get("rel", [])):
+                if tag == "link" and not {"stylesheet", "preload", "icon", "modulepreload"} & set(
+                    element.get("rel", [])
+                ):
                     continue
                 assert not re.match(r"(https?:)?//", value), f"{page.name} loads {value}"
 
@@ -121,7 +134,10 @@ NOTEBOOK_HEADER = """\
 
 def test_an_exception_in_a_cell_fails_the_build_naming_chapter_and_cell(tmp_path):
     folder = tmp_path / "book"
-    write_small_book(folder, NOTEBOOK_HEADER + """\
+    write_small_book(
+        folder,
+        NOTEBOOK_HEADER
+        + """\
     # Probe
 
     ```{code-cell} ipython3
@@ -131,7 +147,8 @@ def test_an_exception_in_a_cell_fails_the_build_naming_chapter_and_cell(tmp_path
     ```{code-cell} ipython3
     raise ValueError("a deliberate failure in the second cell")
     ```
-    """)
+    """,
+    )
     result = build_book(folder)
     log = result.stdout + result.stderr
     assert result.returncode != 0, "a failing cell did not fail the build"
@@ -144,19 +161,24 @@ def test_a_broken_data_file_fails_the_build_loudly(tmp_path):
     copy_book(folder)
     path = folder / "data" / "excerpts.csv"
     text = path.read_text(encoding="utf-8").splitlines()
-    header, first = text[0], text[1]
+    first = text[1]
     text[1] = first.replace(first.split(",")[1], "unknown_source", 1)
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     result = build_book(folder)
     log = result.stdout + result.stderr
     assert result.returncode != 0, "a broken table did not fail the build"
-    assert "excerpts.csv, row 1 (line 2), field 'source_id': 'unknown_source' is not a source_id" in log, failure_report(result)
+    assert "excerpts.csv, row 1 (line 2), field 'source_id': 'unknown_source' is not a source_id" in log, (
+        failure_report(result)
+    )
 
 
 def test_notebook_pages_execute_and_show_excerpts_from_the_package(tmp_path):
     """A chapter written as a notebook shows an excerpt through ``qantar.excerpt`` in the built page."""
     folder = tmp_path / "book"
-    write_small_book(folder, NOTEBOOK_HEADER + """\
+    write_small_book(
+        folder,
+        NOTEBOOK_HEADER
+        + """\
     # Probe
 
     ```{code-cell} ipython3
@@ -168,7 +190,8 @@ def test_notebook_pages_execute_and_show_excerpts_from_the_package(tmp_path):
     ```{code-cell} ipython3
     len(sources)
     ```
-    """)
+    """,
+    )
     result = build_book(folder)
     assert result.returncode == 0, failure_report(result)
     page = soup(folder / "_build" / "html" / "chapters" / "probe.html")
@@ -247,14 +270,18 @@ def test_the_public_edition_holds_no_answer_to_an_assessed_question(built_book):
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            continue   # images
+            continue  # images
         variants = text + html_module.unescape(text) + text.replace('\\"', '"')
         for exercise_id, strings in secrets.items():
             for secret in strings:
                 assert secret not in variants, f"{path} gives away {exercise_id}: {secret[:60]}"
         assert "Answer key (" not in text and "Teaching notes (instructor edition)" not in text
     for exercise_id in secrets:
-        pages = [p for p in built_book.rglob("*.html") if f'data-exercise-id="{exercise_id}"' in p.read_text(encoding="utf-8")]
+        pages = [
+            p
+            for p in built_book.rglob("*.html")
+            if f'data-exercise-id="{exercise_id}"' in p.read_text(encoding="utf-8")
+        ]
         assert pages, f"{exercise_id} is not shown anywhere"
         section = soup(pages[0]).select_one(f'[data-exercise-id="{exercise_id}"]')
         assert section.select_one("form, .qantar-exercise__key, details") is None
@@ -292,6 +319,7 @@ def test_the_instructor_edition_has_keys_solutions_and_teaching_notes(instructor
     # The strings the public-edition leak test looks for are really there in this edition: that test can fail.
     site = "".join(p.read_text(encoding="utf-8") for p in instructor_book.rglob("*.html"))
     import html as html_module
+
     site = html_module.unescape(site)
     for exercise_id, strings in assessed_secrets().items():
         assert any(secret in site for secret in strings), exercise_id
@@ -319,19 +347,24 @@ def test_a_book_built_from_another_folder_uses_its_own_bank_and_tables(tmp_path)
     """The renderer and the directives read the bank and the tables of the book being built, not
     those of the folder the build was started from (nor the checkout the package came from)."""
     folder = tmp_path / "book"
-    write_small_book(folder, NOTEBOOK_HEADER + """\
+    write_small_book(
+        folder,
+        NOTEBOOK_HEADER
+        + """\
     # Probe
 
     ```{code-cell} ipython3
     from qantar.exercises import exercise
     exercise("guide-where-it-began")
     ```
-    """)
+    """,
+    )
     bank = folder / "exercises" / "guide.yml"
     text = bank.read_text(encoding="utf-8")
     assert "title: Where the protests began" in text
-    bank.write_text(text.replace("title: Where the protests began", "title: A title only this copy has"),
-                    encoding="utf-8")
+    bank.write_text(
+        text.replace("title: Where the protests began", "title: A title only this copy has"), encoding="utf-8"
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     result = build_book(folder, cwd=elsewhere)

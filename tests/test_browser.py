@@ -15,8 +15,14 @@ def visit(browser, url: str) -> dict:
     """Open ``url``; return the requests to other hosts, console errors and uncaught exceptions."""
     page = browser.new_page()
     seen = {"foreign": [], "console": [], "exceptions": [], "failed": []}
-    page.on("request", lambda r: seen["foreign"].append(r.url)
-            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda r: (
+            seen["foreign"].append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
+            else None
+        ),
+    )
     page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: seen["exceptions"].append(str(e)))
     page.on("response", lambda r: seen["failed"].append(f"{r.status} {r.url}") if r.status >= 400 else None)
@@ -28,8 +34,11 @@ def visit(browser, url: str) -> dict:
 
 
 def test_every_page_loads_with_no_foreign_request_and_no_console_error(browser, built_book, site_url):
-    pages = sorted(p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")
-                   if not p.relative_to(built_book).as_posix().startswith(("_static", "_sources")))
+    pages = sorted(
+        p.relative_to(built_book).as_posix()
+        for p in built_book.rglob("*.html")
+        if not p.relative_to(built_book).as_posix().startswith(("_static", "_sources"))
+    )
     assert "index.html" in pages
     for page in pages:
         seen = visit(browser, f"{site_url}/{page}")
@@ -81,8 +90,7 @@ def fill(page, exercise, answer, keyboard: bool) -> None:
         else:
             field.fill(str(answer))
     else:
-        targets = ({item: str(n) for n, item in enumerate(answer, start=1)} if exercise.kind == "order"
-                   else dict(answer))
+        targets = {item: str(n) for n, item in enumerate(answer, start=1)} if exercise.kind == "order" else dict(answer)
         for item, value in targets.items():
             select = section.locator(f'select[data-item="{item}"]')
             if keyboard:

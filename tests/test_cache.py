@@ -11,7 +11,7 @@ import pytest
 from qantar.data import read_package
 from qantar.sphinxext import tables_used
 
-from conftest import REPO, build_book, copy_book, failure_report
+from conftest import build_book, copy_book, failure_report
 
 pytestmark = pytest.mark.book
 
@@ -32,8 +32,11 @@ def rebuild(folder: Path) -> set[str]:
 def book(tmp_path_factory):
     folder = copy_book(tmp_path_factory.mktemp("cache") / "book")
     first = rebuild(folder)
-    notebooks = {p.stem for p in [*folder.glob("chapters/*.md"), *folder.glob("*.md")]
-                 if "```{code-cell}" in p.read_text(encoding="utf-8")}
+    notebooks = {
+        p.stem
+        for p in [*folder.glob("chapters/*.md"), *folder.glob("*.md")]
+        if "```{code-cell}" in p.read_text(encoding="utf-8")
+    }
     assert first == notebooks, "a cold build executes every notebook page"
     return folder
 
@@ -47,14 +50,20 @@ def test_a_data_edit_reexecutes_exactly_the_pages_that_use_the_table_and_shows_t
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     column = {name: i for i, name in enumerate(rows[0])}
-    changed = next(r for r in rows[1:] if r[column["indicator"]] == "rsf_press_freedom_rank"
-                   and r[column["year"]] == "2021" and r[column["value"]] == "155")
+    changed = next(
+        r
+        for r in rows[1:]
+        if r[column["indicator"]] == "rsf_press_freedom_rank"
+        and r[column["year"]] == "2021"
+        and r[column["value"]] == "155"
+    )
     changed[column["value"]] = "154"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     tables = list(read_package(book / "data"))
-    users = {p.stem for p in book.glob("chapters/*.md")
-             if "indicators" in tables_used(p.read_text(encoding="utf-8"), tables)}
+    users = {
+        p.stem for p in book.glob("chapters/*.md") if "indicators" in tables_used(p.read_text(encoding="utf-8"), tables)
+    }
     assert users, "no chapter reads the indicators table"
     assert rebuild(book) == users
     page = (book / "_build" / "html" / "chapters" / "causes.html").read_text(encoding="utf-8")
@@ -66,7 +75,7 @@ def test_a_prose_edit_executes_nothing_and_a_code_edit_exactly_its_page(book):
     text = chapter.read_text(encoding="utf-8")
     lines = text.splitlines()
     title = next(i for i, line in enumerate(lines) if line.startswith("# "))
-    first_paragraph = next(line for line in lines[title + 1:] if line.strip())   # the prose under the title
+    first_paragraph = next(line for line in lines[title + 1 :] if line.strip())  # the prose under the title
     chapter.write_text(text.replace(first_paragraph, first_paragraph + " (edited)", 1), encoding="utf-8")
     assert rebuild(book) == set()
     text = chapter.read_text(encoding="utf-8")

@@ -18,8 +18,22 @@ from conftest import REPO
 SEEDS = {"ndcf2022", "pasatoiu_nitoiu2022", "raia2022", "bifolchi2022", "italian2022"}
 EXPECTED = ["causes", "article-4", "power-struggle", "great-powers", "reading-sources", "after"]
 # Words that name one of the sources: a question that uses them asks the student to tie a claim to its source.
-SOURCE_NAMES = ["RAIA", "Bifolchi", "Pasatoiu", "Nitoiu", "NATO Defense College", "Italian", "SpecialEurasia",
-                "Reuters", "TASS", "Kazinform", "Prosecutor", "Ministry", "Human Rights Watch", "AP"]
+SOURCE_NAMES = [
+    "RAIA",
+    "Bifolchi",
+    "Pasatoiu",
+    "Nitoiu",
+    "NATO Defense College",
+    "Italian",
+    "SpecialEurasia",
+    "Reuters",
+    "TASS",
+    "Kazinform",
+    "Prosecutor",
+    "Ministry",
+    "Human Rights Watch",
+    "AP",
+]
 
 
 def chapter_slugs() -> list[str]:
@@ -55,8 +69,11 @@ def items(text: str) -> list[str]:
 def code(notebook, visible_only: bool = False) -> list[str]:
     cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     if visible_only:
-        cells = [cell for cell in cells
-                 if not {"remove-input", "remove-cell", "hide-input"} & set(cell.metadata.get("tags", []))]
+        cells = [
+            cell
+            for cell in cells
+            if not {"remove-input", "remove-cell", "hide-input"} & set(cell.metadata.get("tags", []))
+        ]
     return [cell.source for cell in cells]
 
 
@@ -66,8 +83,13 @@ def test_objectives_discussion_summary(slug):
     assert 3 <= len(items(section(notebook, "Learning objectives"))) <= 5
     assert 2 <= len(items(section(notebook, "Discussion"))) <= 3
     assert len(section(notebook, "Summary").split()) >= 60
-    headings = [line for cell in notebook.cells if cell.cell_type == "markdown"
-                for line in cell.source.splitlines() if line.startswith("#")]
+    headings = [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("#")
+    ]
     assert sum(1 for h in headings if h.startswith("# ")) == 1
     levels = [len(h) - len(h.lstrip("#")) for h in headings]
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), "headings skip a level"
@@ -93,11 +115,16 @@ def test_a_table_used_in_visible_code_a_figure_and_an_explorer(slug):
     assert re.search(r"\.(groupby|value_counts|query|merge|nunique|sum|count|sort_values|loc)\b|\[[^\]]*==", visible)
     # A figure is a static one with a caption and alt text in its cell's metadata, or an
     # interactive one (qantar.charts), which carries its own caption and text alternative.
-    static = [cell for cell in notebook.cells if cell.cell_type == "code"
-              and cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")]
+    static = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+    ]
     interactive = re.findall(r"\b(timeline_chart|claims_chart|reactions_chart|places_map)\(", "\n".join(code(notebook)))
     assert static or interactive, "no figure"
-    assert all(cell.metadata["mystnb"].get("image", {}).get("alt", "").strip() for cell in static), "a figure lacks alt text"
+    assert all(cell.metadata["mystnb"].get("image", {}).get("alt", "").strip() for cell in static), (
+        "a figure lacks alt text"
+    )
     assert re.search(r"_explorer\(", "\n".join(code(notebook)))
 
 
@@ -114,7 +141,7 @@ def test_exercises_mix_kinds_with_code_and_source_work(slug):
     names = SOURCE_NAMES + [s.outlet for s in sources().values() if s.outlet]
 
     def mentions_a_source(e) -> bool:
-        text = " ".join([e.prompt, *e.options, *(r for _, r in e.pairs), *(l for l, _ in e.pairs), *e.items])
+        text = " ".join([e.prompt, *e.options, *(r for _, r in e.pairs), *(left for left, _ in e.pairs), *e.items])
         return any(name and name in text for name in names)
 
     assert any(mentions_a_source(e) for e in chosen), "no exercise ties a claim to its source"
@@ -133,8 +160,9 @@ def test_numbers_from_the_data_are_glued(slug):
 def test_the_chapter_runs_on_a_fresh_kernel(slug):
     notebook = read(slug)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(notebook, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO / "chapters")}}).execute()
+    NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(REPO / "chapters")}}
+    ).execute()
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", cell.source

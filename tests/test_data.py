@@ -80,6 +80,7 @@ def test_validate_all_counts_rows(tmp_path):
 def set_cell(row_index: int, column: str, value: str):
     def change(rows):
         rows[row_index][rows[0].index(column)] = value
+
     return change
 
 
@@ -88,30 +89,46 @@ def drop_column(column: str):
         index = rows[0].index(column)
         for row in rows:
             del row[index]
+
     return change
 
 
 def duplicate_row(row_index: int):
     def change(rows):
         rows.append(list(rows[row_index]))
+
     return change
 
 
 def shorten_row(row_index: int):
     def change(rows):
         rows[row_index] = rows[row_index][:-2]
+
     return change
 
 
 BROKEN = {
-    "wrong type (date)": ("sources", set_cell(2, "published", "January 2022"),
-                          "row 2 (line 3), field 'published': 'January 2022' does not match"),
+    "wrong type (date)": (
+        "sources",
+        set_cell(2, "published", "January 2022"),
+        "row 2 (line 3), field 'published': 'January 2022' does not match",
+    ),
     "missing column": ("excerpts", drop_column("topic"), "field 'topic': missing column"),
-    "empty required field": ("excerpts", set_cell(3, "quote", ""), "row 3 (line 4), field 'quote': is required but empty"),
-    "unknown source_id": ("excerpts", set_cell(1, "source_id", "nosuchsource"),
-                          "row 1 (line 2), field 'source_id': 'nosuchsource' is not a source_id"),
-    "value outside the vocabulary": ("sources", set_cell(4, "kind", "blog"),
-                                     "row 4 (line 5), field 'kind': 'blog' is not one of the allowed values"),
+    "empty required field": (
+        "excerpts",
+        set_cell(3, "quote", ""),
+        "row 3 (line 4), field 'quote': is required but empty",
+    ),
+    "unknown source_id": (
+        "excerpts",
+        set_cell(1, "source_id", "nosuchsource"),
+        "row 1 (line 2), field 'source_id': 'nosuchsource' is not a source_id",
+    ),
+    "value outside the vocabulary": (
+        "sources",
+        set_cell(4, "kind", "blog"),
+        "row 4 (line 5), field 'kind': 'blog' is not one of the allowed values",
+    ),
     "duplicate key": ("sources", duplicate_row(1), "field 'source_id': 'ndcf2022' repeats row 1"),
     "too few cells": ("excerpts", shorten_row(2), "row 2 (line 3): has 3 cells but the header has 5"),
     "stray spaces": ("sources", set_cell(1, "language", " en"), "row 1 (line 2), field 'language': value has spaces"),
@@ -135,7 +152,9 @@ def test_a_missing_description_in_the_schema_is_an_error(tmp_path):
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     package["resources"][0]["schema"]["fields"][1]["description"] = ""
     (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
-    with pytest.raises(DataError, match=r"datapackage.json \(resource 'sources'\), field 'title': every field needs a description"):
+    with pytest.raises(
+        DataError, match=r"datapackage.json \(resource 'sources'\), field 'title': every field needs a description"
+    ):
         validate_all(folder)
 
 
@@ -149,9 +168,14 @@ def test_typed_fields_convert_and_reject_bad_values(tmp_path):
         {"name": "share", "type": "number", "description": "s", "constraints": {"maximum": 1}},
         {"name": "official", "type": "boolean", "description": "o"},
     ]
-    package = {"name": "t", "licenses": [{"name": "x"}], "sources": [{"title": "x"}],
-               "resources": [{"name": "facts", "path": "facts.csv", "title": "Facts", "description": "d",
-                              "schema": {"fields": fields}}]}
+    package = {
+        "name": "t",
+        "licenses": [{"name": "x"}],
+        "sources": [{"title": "x"}],
+        "resources": [
+            {"name": "facts", "path": "facts.csv", "title": "Facts", "description": "d", "schema": {"fields": fields}}
+        ],
+    }
     (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
     good = "day,people,share,official\n2022-01-05,164,0.4,true\n2022-01-06,,,false\n"
     (folder / "facts.csv").write_text(good, encoding="utf-8")

@@ -11,7 +11,7 @@ WORKFLOWS = REPO / ".github" / "workflows"
 
 def workflow(name: str) -> dict:
     data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    data["on"] = data.pop(True, data.get("on"))   # YAML 1.1 reads the key `on` as True
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as True
     return data
 
 
@@ -30,7 +30,7 @@ def test_every_push_runs_make_test():
     assert "push" in test["on"]
     (job,) = test["jobs"].values()
     assert "make test" in commands(job)
-    assert job["container"]["image"].startswith("python:3.11")   # Debian, with apt for chromium
+    assert job["container"]["image"].startswith("python:3.11")  # Debian, with apt for chromium
 
 
 def test_publishing_builds_with_make_book_and_deploys_the_html_to_pages():
@@ -38,7 +38,9 @@ def test_publishing_builds_with_make_book_and_deploys_the_html_to_pages():
     assert pages["on"]["push"]["branches"] == ["main"]
     build, deploy = pages["jobs"]["build"], pages["jobs"]["deploy"]
     assert "make book" in commands(build)
-    upload = next(step for step in build["steps"] if str(step.get("uses", "")).startswith("actions/upload-pages-artifact"))
+    upload = next(
+        step for step in build["steps"] if str(step.get("uses", "")).startswith("actions/upload-pages-artifact")
+    )
     assert upload["with"]["path"] == "_build/html"
     assert deploy["needs"] == "build"
     assert any(str(step.get("uses", "")).startswith("actions/deploy-pages") for step in deploy["steps"])

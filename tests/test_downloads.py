@@ -15,14 +15,23 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from qantar.downloads import (NOTEBOOKS, PACK_NAME, PACK_ZIP, SITE_NAME, SITE_ZIP, book_chapters, pack_requirements,
-                              public_bank, write_zip)
+from qantar.downloads import (
+    NOTEBOOKS,
+    PACK_NAME,
+    PACK_ZIP,
+    SITE_NAME,
+    SITE_ZIP,
+    book_chapters,
+    pack_requirements,
+    public_bank,
+    write_zip,
+)
 from qantar.exercises.bank import BankError, load_bank, parse_question, read_bank_file
 from qantar.exercises.checking import WITHHELD_MESSAGE, check
+from test_book import NOTEBOOK_HEADER, assessed_secrets, write_small_book
 
 from conftest import REPO, build_book, failure_report
 from offline import offline_prefix
-from test_book import NOTEBOOK_HEADER, assessed_secrets, write_small_book
 
 CHAPTERS = book_chapters(REPO)
 # What an assessed question keeps in the class pack; everything else is its key.
@@ -30,6 +39,7 @@ PUBLIC_FIELDS = {"id", "kind", "status", "key", "title", "points", "prompt", "op
 
 
 # --------------------------------------------------------------------------- without a build
+
 
 def test_the_zip_writer_gives_the_same_bytes_for_the_same_files(tmp_path):
     folder = tmp_path / "folder"
@@ -84,14 +94,20 @@ def test_the_public_bank_withholds_assessed_keys_and_keeps_practice_questions(tm
         result = check(exercise, full[exercise.id].solution)
         assert not result.correct and result.score == 0 and result.message == WITHHELD_MESSAGE
         with pytest.raises(BankError, match="withheld"):
-            exercise.solution
+            _ = exercise.solution
 
 
 def test_an_order_question_whose_sorted_items_are_the_answer_is_scrambled(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
-    question = {"id": "q-order", "kind": "order", "status": "assessed", "prompt": "Order them.",
-                "items": ["a first", "b second", "c third"], "hint": "alphabetical"}
+    question = {
+        "id": "q-order",
+        "kind": "order",
+        "status": "assessed",
+        "prompt": "Order them.",
+        "items": ["a first", "b second", "c third"],
+        "hint": "alphabetical",
+    }
     (source / "test.yml").write_text(yaml.safe_dump({"chapter": "test", "questions": [question]}), encoding="utf-8")
     public_bank(source, tmp_path / "public")
     public = yaml.safe_load((tmp_path / "public" / "test.yml").read_text(encoding="utf-8"))["questions"][0]
@@ -99,24 +115,35 @@ def test_an_order_question_whose_sorted_items_are_the_answer_is_scrambled(tmp_pa
     assert "hint" not in public
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"status": "practice"}, "key", "only an assessed question"),
-    ({"key": "hidden"}, "key", "the only value allowed is 'withheld'"),
-    ({"answer": 45}, "answer", "is part of the key"),
-    ({"hint": "read the table"}, "hint", "is part of the key"),
-    ({"colour": "red"}, "colour", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"status": "practice"}, "key", "only an assessed question"),
+        ({"key": "hidden"}, "key", "the only value allowed is 'withheld'"),
+        ({"answer": 45}, "answer", "is part of the key"),
+        ({"hint": "read the table"}, "hint", "is part of the key"),
+        ({"colour": "red"}, "colour", "unknown field"),
+    ],
+)
 def test_a_withheld_key_is_checked_like_any_other_field(change, field, message):
-    spec = {"id": "q1", "kind": "number", "status": "assessed", "key": "withheld", "prompt": "How many?",
-            "unit": "people", **change}
+    spec = {
+        "id": "q1",
+        "kind": "number",
+        "status": "assessed",
+        "key": "withheld",
+        "prompt": "How many?",
+        "unit": "people",
+        **change,
+    }
     with pytest.raises(BankError, match=rf"question 'q1', field '{field}': {message}"):
         parse_question(spec, "exercises/test.yml", "test")
 
 
 def test_a_normal_question_still_needs_its_answer():
     with pytest.raises(BankError, match=r"field 'answer': is required"):
-        parse_question({"id": "q1", "kind": "number", "status": "assessed", "prompt": "How many?"},
-                       "exercises/test.yml", "test")
+        parse_question(
+            {"id": "q1", "kind": "number", "status": "assessed", "prompt": "How many?"}, "exercises/test.yml", "test"
+        )
 
 
 def test_the_pack_requirements_are_the_runtime_dependencies_pinned_by_the_lock():
@@ -126,16 +153,22 @@ def test_the_pack_requirements_are_the_runtime_dependencies_pinned_by_the_lock()
 
     text = pack_requirements(REPO / "pyproject.toml", REPO / "requirements" / "lock.txt")
     pinned = {Requirement(line).name.lower(): line for line in text.splitlines() if line and not line.startswith("#")}
-    lock = {line.split("==")[0].lower(): line for line in
-            (REPO / "requirements" / "lock.txt").read_text(encoding="utf-8").splitlines() if "==" in line}
-    runtime = [Requirement(d).name.lower() for d in
-               tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]]
+    lock = {
+        line.split("==")[0].lower(): line
+        for line in (REPO / "requirements" / "lock.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line
+    }
+    runtime = [
+        Requirement(d).name.lower()
+        for d in tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    ]
     assert set(pinned) == (set(runtime) - {"jupyter-book", "jupytext"}) | {"jupyterlab"}
     for name, line in pinned.items():
         assert line == lock[name], f"{name} is not pinned as in the lock file"
 
 
 # --------------------------------------------------------------------------- the built book
+
 
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
@@ -154,8 +187,11 @@ def leaks(files: list[Path]) -> list[str]:
         for exercise_id, strings in secrets.items():
             found += [f"{path.name} gives away {exercise_id}: {s[:60]}" for s in strings if s in variants]
         if path.suffix != ".py":
-            found += [f"{path.name} holds an answer key" for marker in ("Answer key (", "Teaching notes (instructor")
-                      if marker in text]
+            found += [
+                f"{path.name} holds an answer key"
+                for marker in ("Answer key (", "Teaching notes (instructor")
+                if marker in text
+            ]
     return found
 
 
@@ -193,7 +229,10 @@ def test_each_chapter_page_offers_its_notebook_in_the_download_menu(built_book):
 @pytest.mark.book
 def test_the_downloads_directive_links_the_pack_the_site_and_each_notebook(tmp_path):
     folder = tmp_path / "book"
-    write_small_book(folder, NOTEBOOK_HEADER + """\
+    write_small_book(
+        folder,
+        NOTEBOOK_HEADER
+        + """\
     # Probe
 
     ```{code-cell} ipython3
@@ -202,15 +241,19 @@ def test_the_downloads_directive_links_the_pack_the_site_and_each_notebook(tmp_p
 
     ```{teaching-notes}
     ```
-    """)
+    """,
+    )
     (folder / "index.md").write_text("# Probe book\n\n```{downloads}\n```\n", encoding="utf-8")
     result = build_book(folder)
     assert result.returncode == 0, failure_report(result)
     html = folder / "_build" / "html"
     links = soup(html / "index.html").select("ul.qantar-downloads a")
     targets = [(html / link["href"]).resolve() for link in links]
-    assert targets == [(html / PACK_ZIP).resolve(), (html / SITE_ZIP).resolve(),
-                       (html / NOTEBOOKS / "probe.ipynb").resolve()]
+    assert targets == [
+        (html / PACK_ZIP).resolve(),
+        (html / SITE_ZIP).resolve(),
+        (html / NOTEBOOKS / "probe.ipynb").resolve(),
+    ]
     assert all(target.is_file() for target in targets)
     with zipfile.ZipFile(html / PACK_ZIP) as archive:
         assert f"{PACK_NAME}/01-probe.ipynb" in archive.namelist()
@@ -231,20 +274,30 @@ def class_pack(built_book, tmp_path_factory) -> Path:
 
 @pytest.mark.book
 def test_the_class_pack_holds_notebooks_package_data_and_bank_but_no_key(class_pack, built_book):
-    book = built_book.parents[1]   # the copy that was built
+    book = built_book.parents[1]  # the copy that was built
     expected = [c.pack_name for c in CHAPTERS]
     assert sorted(p.name for p in class_pack.glob("*.ipynb")) == expected
     assert expected[0] == f"01-{CHAPTERS[0].slug}.ipynb"
-    for name in ("README.md", "requirements.txt", "LICENSE", "LICENSE-TEXT.md", "qantar/__init__.py",
-                 "qantar/exercises/bank.py", "qantar/static/qantar.css", "data/datapackage.json",
-                 "data/README.md", "exercises/README.md"):
+    for name in (
+        "README.md",
+        "requirements.txt",
+        "LICENSE",
+        "LICENSE-TEXT.md",
+        "qantar/__init__.py",
+        "qantar/exercises/bank.py",
+        "qantar/static/qantar.css",
+        "data/datapackage.json",
+        "data/README.md",
+        "exercises/README.md",
+    ):
         assert (class_pack / name).is_file(), f"the pack has no {name}"
     for table in (book / "data").glob("*.csv"):
         assert (class_pack / "data" / table.name).read_bytes() == table.read_bytes()
     if (book / "data" / "geo").is_dir():
         assert any((class_pack / "data" / "geo").iterdir())
-    assert sorted(p.name for p in (class_pack / "exercises").glob("*.yml")) == \
-        sorted(p.name for p in (book / "exercises").glob("*.yml"))
+    assert sorted(p.name for p in (class_pack / "exercises").glob("*.yml")) == sorted(
+        p.name for p in (book / "exercises").glob("*.yml")
+    )
     assert not (class_pack / "exercises" / "notes").exists(), "the pack holds the instructors' teaching notes"
     assert not list(class_pack.rglob("__pycache__")) and not list(class_pack.rglob("*.pyc"))
     readme = (class_pack / "README.md").read_text(encoding="utf-8")
@@ -325,8 +378,11 @@ def requirement_closure(requirements: str) -> set[str]:
             needs = [Requirement(text) for text in metadata.requires(name) or []]
         except metadata.PackageNotFoundError:
             continue
-        todo += [need for need in needs
-                 if need.marker is None or any(need.marker.evaluate({"extra": extra}) for extra in extras)]
+        todo += [
+            need
+            for need in needs
+            if need.marker is None or any(need.marker.evaluate({"extra": extra}) for extra in extras)
+        ]
     return {name for name, _ in seen}
 
 
@@ -336,23 +392,42 @@ def test_every_notebook_of_the_class_pack_runs_offline_from_the_pack_folder(clas
 
     out = tmp_path / "executed"
     out.mkdir()
-    environment = {k: v for k, v in os.environ.items() if k not in ("QANTAR_DATA_DIR", "QANTAR_EXERCISES_DIR",
-                                                                    "QANTAR_EDITION", "PYTHONPATH")}
-    result = subprocess.run([*offline_prefix(), sys.executable, "-c", RUNNER, str(out)], cwd=class_pack,
-                            env=environment, capture_output=True, text=True, timeout=600)
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QANTAR_DATA_DIR", "QANTAR_EXERCISES_DIR", "QANTAR_EDITION", "PYTHONPATH")
+    }
+    result = subprocess.run(
+        [*offline_prefix(), sys.executable, "-c", RUNNER, str(out)],
+        cwd=class_pack,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"a notebook of the pack failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
     closure = requirement_closure((class_pack / "requirements.txt").read_text(encoding="utf-8"))
     # What a bare interpreter of this environment loads at start (site hooks), needed by no notebook.
-    bare = subprocess.run([sys.executable, "-c", "import sys, json, importlib.metadata as m; n = "
-                           "m.packages_distributions(); print(json.dumps(sorted({d for x in list(sys.modules) "
-                           "for d in n.get(x.split('.')[0], [])})))"], capture_output=True, text=True, check=True)
+    bare = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, json, importlib.metadata as m; n = "
+            "m.packages_distributions(); print(json.dumps(sorted({d for x in list(sys.modules) "
+            "for d in n.get(x.split('.')[0], [])})))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     startup = {canonicalize_name(d) for d in json.loads(bare.stdout)}
     shown_assessed = 0
     for chapter in CHAPTERS:
         notebook = nbformat.read(out / chapter.pack_name, as_version=4)
         where = json.loads(stream_text(notebook.cells[0]))
-        assert Path(where["qantar"]).resolve() == (class_pack / "qantar" / "__init__.py").resolve(), \
+        assert Path(where["qantar"]).resolve() == (class_pack / "qantar" / "__init__.py").resolve(), (
             f"{chapter.pack_name} imported qantar from {where['qantar']}, not from the pack"
+        )
         assert Path(where["data"]).resolve() == (class_pack / "data").resolve()
         assert Path(where["exercises"]).resolve() == (class_pack / "exercises").resolve()
         errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
@@ -373,6 +448,7 @@ def test_every_notebook_of_the_class_pack_runs_offline_from_the_pack_folder(clas
 
 # --------------------------------------------------------------------------- the site, from disk
 
+
 @pytest.mark.book
 @pytest.mark.browser
 def test_the_site_zip_works_opened_from_disk(built_book, tmp_path, browser):
@@ -387,10 +463,14 @@ def test_the_site_zip_works_opened_from_disk(built_book, tmp_path, browser):
     site = tmp_path / SITE_NAME
     # A chapter page with a self-check exercise: the first one of a kind answered with clicks or typing.
     chapter, practice = next(
-        (chapter, exercise) for chapter in CHAPTERS for exercise in bank().values()
-        if exercise.status == "practice" and exercise.kind in ("choice", "multiple", "number")
-        and f'data-exercise-id="{exercise.id}"' in (site / f"{chapter.docname}.html").read_text(encoding="utf-8"))
-    page = browser.new_page()   # the session's Chromium (tests/conftest.py)
+        (chapter, exercise)
+        for chapter in CHAPTERS
+        for exercise in bank().values()
+        if exercise.status == "practice"
+        and exercise.kind in ("choice", "multiple", "number")
+        and f'data-exercise-id="{exercise.id}"' in (site / f"{chapter.docname}.html").read_text(encoding="utf-8")
+    )
+    page = browser.new_page()  # the session's Chromium (tests/conftest.py)
     requests, errors = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -25,8 +25,10 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_every_quote_is_verbatim_in_its_archived_article():
     archive = default_archive()
     if archive is None or not archive.is_dir():
-        pytest.skip("SKIPPED the verbatim check: no archive of the articles found "
-                    "(set QANTAR_SOURCE_ARCHIVE or put shared/seeds beside the checkout)")
+        pytest.skip(
+            "SKIPPED the verbatim check: no archive of the articles found "
+            "(set QANTAR_SOURCE_ARCHIVE or put shared/seeds beside the checkout)"
+        )
     problems, checked = verify_quotes(archive, DATA)
     assert checked >= 5, "no quotation was checked: are the archived_copy names right?"
     assert not problems, "\n".join(map(str, problems))
@@ -37,13 +39,16 @@ def test_every_excerpt_resolves_its_source():
         assert item.source.title
 
 
-@pytest.mark.parametrize("quote, verbatim", [
-    ("a stable country", True),
-    ("took to the streets … calling for a reduction", True),
-    ("calling for a reduction … took to the streets", False),   # parts out of order
-    ("took to the streets enmasse", False),
-    ("took   to the\nstreets", True),                             # whitespace is folded
-])
+@pytest.mark.parametrize(
+    "quote, verbatim",
+    [
+        ("a stable country", True),
+        ("took to the streets … calling for a reduction", True),
+        ("calling for a reduction … took to the streets", False),  # parts out of order
+        ("took to the streets enmasse", False),
+        ("took   to the\nstreets", True),  # whitespace is folded
+    ],
+)
 def test_find_unmatched_part(quote, verbatim):
     text = "It was a stable country. Residents took to the streets en masse, calling for a reduction in prices."
     assert (find_unmatched_part(quote, text) is None) is verbatim
@@ -57,7 +62,7 @@ def test_a_changed_quote_is_reported_with_its_id(tmp_path):
     rows = read_csv(data / "excerpts.csv")
     sources = {r["source_id"]: r for r in read_csv(data / "sources.csv")}
     archived = [row for row in rows if sources[row["source_id"]]["archived_copy"]]
-    for row in archived:   # an archive holding exactly the quotes, so only the tampered one fails
+    for row in archived:  # an archive holding exactly the quotes, so only the tampered one fails
         copy = sources[row["source_id"]]["archived_copy"]
         with (archive / copy).open("a", encoding="utf-8") as handle:
             handle.write(row["quote"].replace("…", " ") + "\n")
@@ -89,7 +94,8 @@ def test_markup_in_a_quote_is_shown_as_text(tmp_path):
     shutil.copytree(DATA, data)
     with (data / "excerpts.csv").open("a", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerow(
-            ["hostile-quote", "raia2022", '<script>alert("x")</script> & <b>bold</b>', "causes", "<i>note</i>"])
+            ["hostile-quote", "raia2022", '<script>alert("x")</script> & <b>bold</b>', "causes", "<i>note</i>"]
+        )
     html = render_html(excerpt("hostile-quote", data))
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html

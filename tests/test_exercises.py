@@ -74,7 +74,7 @@ def test_messages_say_what_was_expected():
 
 
 def test_a_number_within_tolerance_and_with_separators_is_right():
-    number = BANK["guide-official-force-size"]   # 2,030 troops, no tolerance
+    number = BANK["guide-official-force-size"]  # 2,030 troops, no tolerance
     assert check(number.id, "2,030").correct and check(number.id, " 2030 ").correct and check(number.id, 2030.0).correct
     assert not check(number.id, 2031).correct
     spec = {"id": "t", "kind": "number", "prompt": "p", "answer": 81.31, "tolerance": 0.5}
@@ -98,8 +98,19 @@ def test_code_reference_is_computed_from_the_data(tmp_path, monkeypatch):
     path = data / "claims.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
-    new_row = ["deaths-99", "deaths", "99999", "people", "2022-02-01", "Test claimant", "ndcf2022", "", "exact", "",
-               "164 people were killed"]
+    new_row = [
+        "deaths-99",
+        "deaths",
+        "99999",
+        "people",
+        "2022-02-01",
+        "Test claimant",
+        "ndcf2022",
+        "",
+        "exact",
+        "",
+        "164 people were killed",
+    ]
     assert len(new_row) == len(header)
     path.write_text("\n".join(lines + [",".join(new_row)]) + "\n", encoding="utf-8")
     monkeypatch.setenv("QANTAR_DATA_DIR", str(data))
@@ -125,13 +136,16 @@ CHOICE = """\
 """
 
 
-@pytest.mark.parametrize("kind, answer, source, expected", [
-    ("poll", "answer: a", "ndcf2022", "question 'q1', field 'kind': unknown kind 'poll'"),
-    ("choice", "", "ndcf2022", "question 'q1', field 'answer': is required"),
-    ("choice", "answer: c", "ndcf2022", "question 'q1', field 'answer': 'c' is not one of the options"),
-    ("multiple", "answer: [a, z]", "ndcf2022", "question 'q1', field 'answer': 'z' is not one of the options"),
-    ("choice", "answer: a", "no-such-excerpt", "question 'q1', field 'sources': 'no-such-excerpt' is neither"),
-])
+@pytest.mark.parametrize(
+    "kind, answer, source, expected",
+    [
+        ("poll", "answer: a", "ndcf2022", "question 'q1', field 'kind': unknown kind 'poll'"),
+        ("choice", "", "ndcf2022", "question 'q1', field 'answer': is required"),
+        ("choice", "answer: c", "ndcf2022", "question 'q1', field 'answer': 'c' is not one of the options"),
+        ("multiple", "answer: [a, z]", "ndcf2022", "question 'q1', field 'answer': 'z' is not one of the options"),
+        ("choice", "answer: a", "no-such-excerpt", "question 'q1', field 'sources': 'no-such-excerpt' is neither"),
+    ],
+)
 def test_an_invalid_bank_names_file_question_and_field(tmp_path, kind, answer, source, expected):
     folder = write_bank(tmp_path / "bank", CHOICE.format(kind=kind, answer=answer, source=source))
     with pytest.raises(BankError) as raised:
@@ -144,7 +158,9 @@ def test_duplicate_ids_across_files_are_refused(tmp_path):
     text = CHOICE.format(kind="choice", answer="answer: a", source="ndcf2022")
     folder = write_bank(tmp_path / "bank", text, "a.yml")
     write_bank(folder, text, "b.yml")
-    with pytest.raises(BankError, match=r"exercises/b.yml, question 'q1', field 'id': the id is also used in exercises/a.yml"):
+    with pytest.raises(
+        BankError, match=r"exercises/b.yml, question 'q1', field 'id': the id is also used in exercises/a.yml"
+    ):
         load_bank(folder)
 
 
@@ -152,7 +168,7 @@ def test_a_failing_code_solution_names_its_question():
     spec = {"id": "c1", "kind": "code", "prompt": "p", "variable": "x", "solution": "x = 1/0"}
     item = parse_question(spec, "exercises/test.yml", "test")
     with pytest.raises(BankError, match=r"question 'c1', field 'solution': the solution raised ZeroDivisionError"):
-        item.solution
+        _ = item.solution
     with pytest.raises(BankError, match=r"field 'solution': is not valid Python"):
         parse_question({**spec, "solution": "x = = 1"}, "exercises/test.yml", "test")
 
@@ -161,8 +177,14 @@ HOSTILE = '<script>alert("x")</script> <b>bold</b> & `load("claims")`'
 
 
 def hostile_exercise(kind: str = "choice"):
-    spec = {"id": "hostile", "kind": kind, "prompt": HOSTILE, "hint": HOSTILE,
-            "options": [HOSTILE, "plain"], "answer": HOSTILE}
+    spec = {
+        "id": "hostile",
+        "kind": kind,
+        "prompt": HOSTILE,
+        "hint": HOSTILE,
+        "options": [HOSTILE, "plain"],
+        "answer": HOSTILE,
+    }
     return parse_question(spec, "exercises/test.yml", "test")
 
 
@@ -200,8 +222,14 @@ def test_the_widget_checks_what_the_form_holds():
 
 
 def test_assessed_questions_are_shown_without_their_key():
-    spec = {"id": "secret", "kind": "number", "prompt": "How many?", "answer": 4242, "status": "assessed",
-            "hint": "the hint"}
+    spec = {
+        "id": "secret",
+        "kind": "number",
+        "prompt": "How many?",
+        "answer": 4242,
+        "status": "assessed",
+        "hint": "the hint",
+    }
     item = parse_question(spec, "exercises/test.yml", "test")
     page = render_static(item)
     assert "4242" not in page and "the hint" not in page and "qantar-exercise__key" not in page

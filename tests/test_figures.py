@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from qantar.charts import (FIGURE_MIME_TYPE, MAP_GROUPS, OTHER_GROUP, VEGALITE_MIME_TYPE, claims_chart, map_points,
-                           places_map, reactions_chart, timeline_chart)
+from qantar.charts import (
+    FIGURE_MIME_TYPE,
+    MAP_GROUPS,
+    OTHER_GROUP,
+    VEGALITE_MIME_TYPE,
+    claims_chart,
+    map_points,
+    places_map,
+    reactions_chart,
+    timeline_chart,
+)
 from qantar.data import load
 from qantar.views import claims_for, timeline_between
 
@@ -51,6 +60,7 @@ def walk(node):
 
 # ----------------------------------------------------------------------------- in Python
 
+
 def test_each_figure_carries_its_data_a_static_image_and_a_text_alternative():
     for figure in every_chart():
         bundle = figure._repr_mimebundle_()
@@ -59,7 +69,8 @@ def test_each_figure_carries_its_data_a_static_image_and_a_text_alternative():
         # Data inline: no part of the chart is fetched (a page opened from disk cannot fetch).
         assert not [node for node in walk(spec) if "url" in node and isinstance(node["url"], str)], figure.name
         assert any(p.get("bind") for p in spec.get("params", [])) or any(
-            p.get("bind") for layer in spec.get("layer", []) for p in layer.get("params", [])), figure.name
+            p.get("bind") for layer in spec.get("layer", []) for p in layer.get("params", [])
+        ), figure.name
         png = base64.b64decode(bundle["image/png"])
         assert png.startswith(b"\x89PNG") and len(png) > 5000, figure.name
         content = bundle[FIGURE_MIME_TYPE]
@@ -91,8 +102,12 @@ def test_the_map_places_every_kazakh_event_and_only_those():
     places = load("places").set_index("place")
     timeline = load("timeline")
     january = timeline[(timeline["date"] >= "2022-01-01") & (timeline["date"] <= "2022-01-31")]
-    mentions = [p for cell in january["place"].dropna() for p in cell.split("; ")
-                if p in places.index and places.loc[p, "country"] == "Kazakhstan"]
+    mentions = [
+        p
+        for cell in january["place"].dropna()
+        for p in cell.split("; ")
+        if p in places.index and places.loc[p, "country"] == "Kazakhstan"
+    ]
     assert points["events"].sum() == len(mentions)
     assert "Moscow" not in set(points["name"]) and "Almaty" in set(points["name"])
     assert (points["latitude"].between(40, 56) & points["longitude"].between(46, 88)).all()
@@ -106,7 +121,12 @@ def test_the_map_counts_each_event_under_its_own_kind():
     points = map_points()
     for point in points.itertuples():
         spellings = set(places.index[places["name"] == point.name])
-        events = january[january["place"].fillna("").str.split("; ").apply(lambda cell: bool(spellings & set(cell)))]
+        events = january[
+            january["place"]
+            .fillna("")
+            .str.split("; ")
+            .apply(lambda cell, spellings=spellings: bool(spellings & set(cell)))
+        ]
         categories = {c for c in events["category"] if MAP_GROUPS.get(c, OTHER_GROUP) == point.group}
         assert point.events == events["category"].isin(categories).sum() > 0, (point.name, point.group)
         if point.group == "Protests":
@@ -132,6 +152,7 @@ def test_a_figure_in_jupyter_is_a_vegalite_v5_chart(built_book):
 
 # ----------------------------------------------------------------------------- in the browser
 
+
 @pytest.fixture(scope="module")
 def chromium(browser):
     """The session's Chromium (tests/conftest.py)."""
@@ -143,11 +164,19 @@ def open_page(chromium, url: str, **context):
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"exception: {error}"))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("request", lambda request: problems.append(f"request to {request.url}")
-            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    page.on(
+        "request",
+        lambda request: (
+            problems.append(f"request to {request.url}")
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
     page.goto(url, wait_until="networkidle")
-    page.wait_for_function("document.querySelectorAll('.qantar-figure').length === "
-                           "document.querySelectorAll('.qantar-figure--live').length")
+    page.wait_for_function(
+        "document.querySelectorAll('.qantar-figure').length === "
+        "document.querySelectorAll('.qantar-figure--live').length"
+    )
     return page, problems
 
 
@@ -166,7 +195,7 @@ def test_figures_draw_with_one_mark_per_row_and_no_request_elsewhere(chromium, s
         figure = page.locator(f"#figure-{name}")
         assert figure.locator(".qantar-figure__chart svg").count() == 1
         assert figure.locator(".qantar-figure__static img").get_attribute("alt")
-        assert not figure.locator(".qantar-figure__static").is_visible()   # the live chart replaces it
+        assert not figure.locator(".qantar-figure__static").is_visible()  # the live chart replaces it
         rows = figure.locator(".qantar-figure__alternative tbody tr").count()
         shown = marks(page, name)
         expected = described_rows(CHARTS[name]())
@@ -241,7 +270,7 @@ def test_details_on_hover_and_on_keyboard_focus(chromium, site_url):
     page.keyboard.press("Tab")
     chart = figure.locator(".qantar-figure__chart")
     assert page.evaluate("() => document.activeElement.classList.contains('qantar-figure__chart')")
-    assert chart.evaluate("e => getComputedStyle(e).outlineStyle") != "none"   # a visible focus
+    assert chart.evaluate("e => getComputedStyle(e).outlineStyle") != "none"  # a visible focus
     assert details.inner_text() == f"Mark 1 of {len(shown)}: {shown[0]}"
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
@@ -272,7 +301,7 @@ def test_print_shows_the_static_image_and_dark_mode_redraws(chromium, site_url):
     image = figure.locator(".qantar-figure__static img")
     assert image.get_attribute("loading") == "lazy"
     assert image.evaluate("img => img.naturalWidth") == 0, "the hidden static image is fetched only for print"
-    page.pdf()   # printing loads the image
+    page.pdf()  # printing loads the image
     assert image.evaluate("img => img.complete && img.naturalWidth") > 300
     page.emulate_media(media="print")
     assert image.is_visible()

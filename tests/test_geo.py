@@ -24,6 +24,7 @@ TOLERANCE = 0.3  # degrees: a coastal city may fall just outside a simplified co
 
 # --- a small planar point-in-polygon, enough for points well inside or near a region ---------------
 
+
 def inside_ring(x: float, y: float, ring: list) -> bool:
     inside = False
     for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
@@ -38,8 +39,10 @@ def polygons_of(feature: dict) -> list:
 
 
 def inside_feature(x: float, y: float, feature: dict) -> bool:
-    return any(inside_ring(x, y, polygon[0]) and not any(inside_ring(x, y, hole) for hole in polygon[1:])
-               for polygon in polygons_of(feature))
+    return any(
+        inside_ring(x, y, polygon[0]) and not any(inside_ring(x, y, hole) for hole in polygon[1:])
+        for polygon in polygons_of(feature)
+    )
 
 
 def distance_to_segment(x, y, x1, y1, x2, y2) -> float:
@@ -52,8 +55,12 @@ def distance_to_feature(x: float, y: float, feature: dict) -> float:
     """0 inside the feature, else the distance in degrees to its nearest edge."""
     if inside_feature(x, y, feature):
         return 0.0
-    return min(distance_to_segment(x, y, *a, *b)
-               for polygon in polygons_of(feature) for ring in polygon for a, b in zip(ring, ring[1:]))
+    return min(
+        distance_to_segment(x, y, *a, *b)
+        for polygon in polygons_of(feature)
+        for ring in polygon
+        for a, b in zip(ring, ring[1:])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +74,7 @@ def places() -> pd.DataFrame:
 
 
 # --- the geometry --------------------------------------------------------------------------------
+
 
 def test_the_geometry_is_a_small_feature_collection_of_the_regions(geometry):
     assert geometry["type"] == "FeatureCollection"
@@ -116,18 +124,21 @@ def first_ring(collection: dict, index: int = 1) -> list:
 def set_position(value):
     def change(collection):
         first_ring(collection)[3] = value
+
     return change
 
 
 def set_geometry(value):
     def change(collection):
         collection["features"][1]["geometry"] = value
+
     return change
 
 
 def drop_property(key):
     def change(collection):
         del collection["features"][1]["properties"][key]
+
     return change
 
 
@@ -143,17 +154,21 @@ def set_type(collection):
 BROKEN = {
     "wrong type": (set_type, "field 'type': must be a GeoJSON FeatureCollection, not 'GeometryCollection'"),
     "missing geometry": (set_geometry(None), "feature 1 (id 'KZ.AT'), field 'geometry': is missing"),
-    "wrong geometry type": (set_geometry({"type": "Point", "coordinates": [57.2, 50.3]}),
-                            "feature 1 (id 'KZ.AT'), field 'geometry.type': 'Point' is not one of"),
-    "latitude out of range": (set_position([57.2, 95.0]),
-                              "feature 1 (id 'KZ.AT'), field 'geometry.coordinates': ring 0, position 3: "
-                              "[57.2, 95.0] is out of range"),
+    "wrong geometry type": (
+        set_geometry({"type": "Point", "coordinates": [57.2, 50.3]}),
+        "feature 1 (id 'KZ.AT'), field 'geometry.type': 'Point' is not one of",
+    ),
+    "latitude out of range": (
+        set_position([57.2, 95.0]),
+        "feature 1 (id 'KZ.AT'), field 'geometry.coordinates': ring 0, position 3: [57.2, 95.0] is out of range",
+    ),
     "swapped pair out of range": (set_position([50.3, 257.2]), "position 3: [50.3, 257.2] is out of range"),
-    "text instead of a number": (set_position(["57.2", 50.3]),
-                                 "position 3: ['57.2', 50.3] is not a pair of numbers"),
+    "text instead of a number": (set_position(["57.2", 50.3]), "position 3: ['57.2', 50.3] is not a pair of numbers"),
     "missing name": (drop_property("name"), "feature 1 (id 'KZ.AT'), field 'properties.name': is missing or empty"),
-    "anticlockwise exterior": (reverse_first_ring, "feature 1 (id 'KZ.AT'), field 'geometry.coordinates': "
-                                                   "ring 0: the exterior ring runs anticlockwise"),
+    "anticlockwise exterior": (
+        reverse_first_ring,
+        "feature 1 (id 'KZ.AT'), field 'geometry.coordinates': ring 0: the exterior ring runs anticlockwise",
+    ),
 }
 
 
@@ -189,6 +204,7 @@ def test_the_build_script_keeps_shared_borders_and_d3_winding():
 
 
 # --- the places ----------------------------------------------------------------------------------
+
 
 def timeline_places() -> set[str]:
     cells = load("timeline", DATA)["place"].dropna()
@@ -236,12 +252,15 @@ def test_two_names_of_one_place_share_a_point_and_a_label(places):
         assert rows.loc[first, "longitude"] == rows.loc[second, "longitude"]
 
 
-@pytest.mark.parametrize("field, value, expected", [
-    ("latitude", "95", "'95' is above the maximum 90"),
-    ("longitude", "-181", "'-181' is below the minimum -180"),
-    ("region", "Jetisu Region", "'Jetisu Region' is not one of the allowed values"),
-    ("source_id", "no_such_source", "'no_such_source' is not a source_id"),
-])
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("latitude", "95", "'95' is above the maximum 90"),
+        ("longitude", "-181", "'-181' is below the minimum -180"),
+        ("region", "Jetisu Region", "'Jetisu Region' is not one of the allowed values"),
+        ("source_id", "no_such_source", "'no_such_source' is not a source_id"),
+    ],
+)
 def test_a_broken_places_table_fails_naming_row_and_field(tmp_path, field, value, expected):
     folder = tmp_path / "data"
     shutil.copytree(DATA, folder)

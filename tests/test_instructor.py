@@ -15,7 +15,7 @@ from qantar.cli import main as qantar_main
 from qantar.exercises import for_chapter
 from qantar.instructor import answer_variable, assign, forgery, grade, question_name, select_exercises
 
-pytestmark = pytest.mark.book   # slow: real otter-grader runs
+pytestmark = pytest.mark.book  # slow: real otter-grader runs
 
 CHAPTER = "guide"
 TIMEOUT = 45
@@ -25,8 +25,11 @@ TIMEOUT = 45
 def assignment(tmp_path_factory):
     out = tmp_path_factory.mktemp("assignment") / "quiz"
     assert qantar_main(["assign", "--chapter", CHAPTER, "--name", "quiz", "--out", str(out)]) == 0
-    return {"student": out / "student" / "quiz.ipynb", "autograder": next((out / "autograder").glob("*.zip")),
-            "exercises": for_chapter(CHAPTER)}
+    return {
+        "student": out / "student" / "quiz.ipynb",
+        "autograder": next((out / "autograder").glob("*.zip")),
+        "exercises": for_chapter(CHAPTER),
+    }
 
 
 def secrets(exercises) -> list[str]:
@@ -85,8 +88,11 @@ def fill(student: Path, destination: Path, answers: dict[int, str], edit=None) -
         for number, source in answers.items():
             variable = answer_variable(number, exercises[number - 1])
             if re.match(rf"\s*{variable} = \.\.\.", cell.source) or (
-                    exercises[number - 1].kind == "code" and cell.source.strip().startswith("...")
-                    and f"# answer {number}" not in cell.source and _is_answer_cell(notebook, cell, number)):
+                exercises[number - 1].kind == "code"
+                and cell.source.strip().startswith("...")
+                and f"# answer {number}" not in cell.source
+                and _is_answer_cell(notebook, cell, number)
+            ):
                 cell.source = source
     if edit:
         edit(notebook)
@@ -132,26 +138,40 @@ def graded(assignment, tmp_path_factory):
     fill(student, folder / "deleted.ipynb", right, edit=delete_cells)
 
     def duplicate_cells(notebook):
-        notebook.cells = notebook.cells + [nbformat.v4.new_code_cell(c.source) for c in notebook.cells
-                                           if c.cell_type == "code"]
+        notebook.cells = notebook.cells + [
+            nbformat.v4.new_code_cell(c.source) for c in notebook.cells if c.cell_type == "code"
+        ]
+
     fill(student, folder / "duplicated.ipynb", right, edit=duplicate_cells)
     fill(student, folder / "prints.ipynb", {**right, 1: right[1] + "\nprint('x' * 3_000_000)"})
 
     def forge(notebook):
-        notebook.cells.append(nbformat.v4.new_code_cell(
-            "import qantar.exercises.checking as c\nc.check = lambda *a, **k: type('R', (), {'correct': True})()"))
+        notebook.cells.append(
+            nbformat.v4.new_code_cell(
+                "import qantar.exercises.checking as c\nc.check = lambda *a, **k: type('R', (), {'correct': True})()"
+            )
+        )
+
     fill(student, folder / "forged-patch.ipynb", {}, edit=forge)
 
     def shadow(notebook):
         notebook.cells.append(nbformat.v4.new_code_cell("def print(*args, **kwargs):\n    return None"))
+
     fill(student, folder / "forged-print.ipynb", {}, edit=shadow)
 
     gradebook = folder.parent / "gradebook.csv"
     rows = grade(assignment["autograder"], folder, gradebook, jobs=2, timeout=TIMEOUT)
     with gradebook.open(encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
-    return {"rows": {r.file: r for r in rows}, "table": table, "gradebook": gradebook, "folder": folder,
-            "possible": sum(e.points for e in exercises), "exercises": exercises, "autograder": assignment["autograder"]}
+    return {
+        "rows": {r.file: r for r in rows},
+        "table": table,
+        "gradebook": gradebook,
+        "folder": folder,
+        "possible": sum(e.points for e in exercises),
+        "exercises": exercises,
+        "autograder": assignment["autograder"],
+    }
 
 
 def test_full_blank_and_partial_marks(graded):
@@ -162,14 +182,17 @@ def test_full_blank_and_partial_marks(graded):
     assert rows["partial.ipynb"].status == "graded" and rows["partial.ipynb"].total == half
 
 
-@pytest.mark.parametrize("name, status, message", [
-    ("essay.txt", "invalid", "not a notebook"),
-    ("corrupt.ipynb", "invalid", "not a readable notebook"),
-    ("not-a-notebook.ipynb", "invalid", "not a"),
-    ("loops.ipynb", "timeout", f"stopped after {TIMEOUT} s"),
-    ("forged-patch.ipynb", "invalid", "may not change the checks"),
-    ("forged-print.ipynb", "invalid", "defines print"),
-])
+@pytest.mark.parametrize(
+    "name, status, message",
+    [
+        ("essay.txt", "invalid", "not a notebook"),
+        ("corrupt.ipynb", "invalid", "not a readable notebook"),
+        ("not-a-notebook.ipynb", "invalid", "not a"),
+        ("loops.ipynb", "timeout", f"stopped after {TIMEOUT} s"),
+        ("forged-patch.ipynb", "invalid", "may not change the checks"),
+        ("forged-print.ipynb", "invalid", "defines print"),
+    ],
+)
 def test_bad_submissions_get_a_clear_status_and_no_points(graded, name, status, message):
     row = graded["rows"][name]
     assert row.status == status and message in row.message
@@ -215,16 +238,19 @@ def test_regrading_gives_the_same_gradebook_and_keeps_finished_rows(graded, tmp_
     assert not progress.exists()
 
 
-@pytest.mark.parametrize("source, reason", [
-    ("answer_1 = 'Almaty'", None),
-    ("df = load('claims')\ndf.columns = list(df.columns)", None),
-    ('grader.check("q01_x")', None),
-    ("import builtins", "imports builtins"),
-    ("check = lambda *a: True", "rebinds check"),
-    ("import qantar\nqantar.exercises.checking.check = None", "changes a module"),
-    ("!rm -rf /", "shell or magic"),
-    ("setattr(grader, 'check', None)", "calls setattr"),
-])
+@pytest.mark.parametrize(
+    "source, reason",
+    [
+        ("answer_1 = 'Almaty'", None),
+        ("df = load('claims')\ndf.columns = list(df.columns)", None),
+        ('grader.check("q01_x")', None),
+        ("import builtins", "imports builtins"),
+        ("check = lambda *a: True", "rebinds check"),
+        ("import qantar\nqantar.exercises.checking.check = None", "changes a module"),
+        ("!rm -rf /", "shell or magic"),
+        ("setattr(grader, 'check', None)", "calls setattr"),
+    ],
+)
 def test_forgery_scan(source, reason):
     imported = {"qantar"} if "import qantar" in source else set()
     found = forgery(source, imported)
@@ -240,7 +266,9 @@ def test_assign_refuses_unknown_chapters_and_used_folders(tmp_path):
         assign(for_chapter(CHAPTER), "quiz", tmp_path / "used")
 
 
-BOOK_CHAPTERS = sorted({e.chapter for e in __import__("qantar.exercises", fromlist=["bank"]).bank().values()} - {CHAPTER})
+BOOK_CHAPTERS = sorted(
+    {e.chapter for e in __import__("qantar.exercises", fromlist=["bank"]).bank().values()} - {CHAPTER}
+)
 
 
 @pytest.mark.parametrize("chapter", BOOK_CHAPTERS)

@@ -19,27 +19,35 @@ def executed():
     ids = sorted(bank())
     cells = [nbformat.v4.new_code_cell("from qantar import load\nfrom qantar.exercises import exercise")]
     cells += [nbformat.v4.new_code_cell(f'exercise("{exercise_id}")') for exercise_id in ids]
-    cells.append(nbformat.v4.new_code_cell(
-        'claims = load("claims")\n'
-        'distinct_death_tolls = claims.loc[claims["quantity"] == "deaths", "value"].nunique()\n'
-        'form = exercise("guide-distinct-death-tolls")\n'
-        'result = form.check_now()\n'
-        'print("right:", result.correct, result.score)'))
-    cells.append(nbformat.v4.new_code_cell(
-        'distinct_death_tolls = -5\nprint("wrong:", form.check_now().correct, form.form.feedback.value)'))
-    cells.append(nbformat.v4.new_code_cell(
-        'del distinct_death_tolls\nprint("missing:", form.check_now().message)'))
+    cells.append(
+        nbformat.v4.new_code_cell(
+            'claims = load("claims")\n'
+            'distinct_death_tolls = claims.loc[claims["quantity"] == "deaths", "value"].nunique()\n'
+            'form = exercise("guide-distinct-death-tolls")\n'
+            'result = form.check_now()\n'
+            'print("right:", result.correct, result.score)'
+        )
+    )
+    cells.append(
+        nbformat.v4.new_code_cell(
+            'distinct_death_tolls = -5\nprint("wrong:", form.check_now().correct, form.form.feedback.value)'
+        )
+    )
+    cells.append(nbformat.v4.new_code_cell('del distinct_death_tolls\nprint("missing:", form.check_now().message)'))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(notebook, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO / "chapters")}}).execute()
+    NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(REPO / "chapters")}}
+    ).execute()
     return ids, notebook
 
 
 def test_every_kind_displays_as_a_widget_with_its_static_twin(executed):
     ids, notebook = executed
     for exercise_id, cell in zip(ids, notebook.cells[1:]):
-        data = [output["data"] for output in cell.outputs if output.get("output_type") in ("execute_result", "display_data")]
+        data = [
+            output["data"] for output in cell.outputs if output.get("output_type") in ("execute_result", "display_data")
+        ]
         assert data, f"{exercise_id} displayed nothing"
         assert WIDGET in data[0] and data[0][MIME_TYPE]["id"] == exercise_id
     assert notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]

@@ -21,15 +21,23 @@ def environment_reads(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"} \
-                and isinstance(node.value, ast.Name) and node.value.id == "os":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in {"environ", "getenv"}
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ):
             found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     return found
 
 
 def test_only_the_settings_module_reads_the_environment():
-    readers = [place for path in sorted(PACKAGE.rglob("*.py")) if path.name != "settings.py"
-               for place in environment_reads(path)]
+    readers = [
+        place
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "settings.py"
+        for place in environment_reads(path)
+    ]
     assert not readers, f"read the environment through qantar.settings instead: {readers}"
     assert environment_reads(PACKAGE / "settings.py"), "the check above would pass vacuously"
 
@@ -59,8 +67,10 @@ def test_the_book_being_built_gives_the_data_and_the_bank(book_copy):
     assert data_dir() == book_copy.resolve() / "data"
     assert exercises_dir() == book_copy.resolve() / "exercises"
     bank = book_copy / "exercises" / "guide.yml"
-    bank.write_text(bank.read_text(encoding="utf-8").replace(
-        "title: Where the protests began", "title: Only in the copy"), encoding="utf-8")
+    bank.write_text(
+        bank.read_text(encoding="utf-8").replace("title: Where the protests began", "title: Only in the copy"),
+        encoding="utf-8",
+    )
     assert load_bank()["guide-where-it-began"].title == "Only in the copy"
 
 

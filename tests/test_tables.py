@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import csv
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from qantar.data import DataError, load, read_package, table_names, validate_all
+from qantar.data import DataError, load, read_package, table_names
 from qantar.views import claims_for, claims_summary, reactions_by_actor, stance_table, timeline_between
 
 from conftest import REPO
 
 DATA = REPO / "data"
 SEEDS = ["ndcf2022", "pasatoiu_nitoiu2022", "raia2022", "bifolchi2022", "italian2022"]
-CONTENT_TABLES = ["timeline", "claims", "csto_members", "deployment", "precedents", "reactions", "indicators",
-                  "glossary"]
+CONTENT_TABLES = [
+    "timeline",
+    "claims",
+    "csto_members",
+    "deployment",
+    "precedents",
+    "reactions",
+    "indicators",
+    "glossary",
+]
 
 
 def test_the_content_tables_exist():
@@ -34,7 +41,7 @@ def test_every_fact_row_cites_a_known_source(name):
     if name != "glossary":
         assert cited.size == len(frame), f"{name}: rows without a source"
     for cell in cited:
-        for source_id in (cell.split(column.separator) if column.separator else [cell]):
+        for source_id in cell.split(column.separator) if column.separator else [cell]:
             assert source_id in sources, f"{name}: unknown source {source_id}"
 
 
@@ -68,8 +75,14 @@ def test_each_quantity_has_disagreeing_claims(quantity):
     assert claims["source_id"].nunique() >= 2
 
 
-CONTESTED = ("deaths", "detained", "csto_personnel", "lpg_price_kzt_per_litre", "fuel_price_rise_percent",
-             "csto_founding_year")
+CONTESTED = (
+    "deaths",
+    "detained",
+    "csto_personnel",
+    "lpg_price_kzt_per_litre",
+    "fuel_price_rise_percent",
+    "csto_founding_year",
+)
 
 
 def test_every_contested_quantity_in_the_ledger_has_disagreeing_claims():
@@ -81,13 +94,16 @@ def test_every_contested_quantity_in_the_ledger_has_disagreeing_claims():
         assert row.claims >= 2 and row.lowest < row.highest, quantity
 
 
-@pytest.mark.parametrize("quantity, value, source_id", [
-    ("deaths", 164, "ndcf2022"),
-    ("detained", 8000, "ndcf2022"),
-    ("csto_personnel", 2500, "raia2022"),
-    ("csto_personnel", 4000, "italian2022"),
-    ("csto_founding_year", 1999, "ndcf2022"),
-])
+@pytest.mark.parametrize(
+    "quantity, value, source_id",
+    [
+        ("deaths", 164, "ndcf2022"),
+        ("detained", 8000, "ndcf2022"),
+        ("csto_personnel", 2500, "raia2022"),
+        ("csto_personnel", 4000, "italian2022"),
+        ("csto_founding_year", 1999, "ndcf2022"),
+    ],
+)
 def test_the_articles_figures_are_in_the_ledger(quantity, value, source_id):
     claims = claims_for(quantity, DATA)
     assert ((claims["value"] == value) & (claims["source_id"] == source_id)).any()
@@ -109,8 +125,16 @@ def test_precedents_include_the_occasions_students_compare():
 
 def test_reactions_cover_the_great_powers_and_the_region():
     actors = set(load("reactions", DATA)["actor"])
-    assert {"Russia", "China", "United States", "European Union", "Turkey", "United Nations", "Armenia",
-            "CSTO"} <= actors
+    assert {
+        "Russia",
+        "China",
+        "United States",
+        "European Union",
+        "Turkey",
+        "United Nations",
+        "Armenia",
+        "CSTO",
+    } <= actors
     table = stance_table(DATA)
     assert table.sum().sum() == len(load("reactions", DATA))
 
@@ -118,7 +142,8 @@ def test_reactions_cover_the_great_powers_and_the_region():
 def test_members_and_deployment():
     members = load("csto_members", DATA).set_index("country")
     assert {"Russia", "Kazakhstan", "Belarus", "Armenia", "Kyrgyzstan", "Tajikistan"} <= set(
-        members.index[members["status_2022"] == "member"])
+        members.index[members["status_2022"] == "member"]
+    )
     assert {"Azerbaijan", "Georgia", "Uzbekistan"} <= set(members.index[members["status_2022"] == "former member"])
     deployment = load("deployment", DATA)
     assert {"Russia", "Belarus", "Armenia", "Kyrgyzstan", "Tajikistan", "Total"} <= set(deployment["country"])
@@ -163,9 +188,12 @@ BREAKAGES = {
     "wrong type": ("n/a", lambda f: f.type in ("date", "number", "integer", "year")),
     "outside vocabulary": ("something_else", lambda f: bool(f.enum)),
 }
-BROKEN_CASES = [(name, how, next(f.name for f in read_package(DATA)[name].fields if qualifies(f)))
-                for name in CONTENT_TABLES for how, (_, qualifies) in BREAKAGES.items()
-                if any(qualifies(f) for f in read_package(DATA)[name].fields)]
+BROKEN_CASES = [
+    (name, how, next(f.name for f in read_package(DATA)[name].fields if qualifies(f)))
+    for name in CONTENT_TABLES
+    for how, (_, qualifies) in BREAKAGES.items()
+    if any(qualifies(f) for f in read_package(DATA)[name].fields)
+]
 
 
 @pytest.mark.parametrize("name, how, field", BROKEN_CASES, ids=[f"{n}-{h}" for n, h, _ in BROKEN_CASES])

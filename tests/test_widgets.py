@@ -1,4 +1,5 @@
-"""Explorers and figures: live controls in Jupyter, a static default view in the book, figures with cues beyond colour."""
+"""Explorers and figures: live controls in Jupyter, a static default view in the book, figures with cues
+beyond colour."""
 
 from __future__ import annotations
 
@@ -48,11 +49,14 @@ def test_tables_escape_text_and_leave_unknowns_empty():
     assert "&lt;NA&gt;" not in html and "<NA>" not in html and "nan" not in html
 
 
-@pytest.mark.parametrize("make, expected_items", [
-    (lambda: claims_figure("csto_personnel"), len(claims_for("csto_personnel"))),
-    (lambda: timeline_figure("2022-01-01", "2022-01-20"), None),
-    (reactions_figure, None),
-])
+@pytest.mark.parametrize(
+    "make, expected_items",
+    [
+        (lambda: claims_figure("csto_personnel"), len(claims_for("csto_personnel"))),
+        (lambda: timeline_figure("2022-01-01", "2022-01-20"), None),
+        (reactions_figure, None),
+    ],
+)
 def test_figures_label_every_item(make, expected_items):
     figure = make()
     assert isinstance(figure, matplotlib.figure.Figure)

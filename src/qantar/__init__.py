@@ -12,7 +12,16 @@ from qantar.excerpts import Excerpt, excerpt, excerpts
 from qantar.sources import Source, source, sources
 
 __all__ = [
-    "DataError", "Excerpt", "Source", "data_dir", "excerpt", "excerpts", "load", "source", "sources",
-    "table_names", "validate_all",
+    "DataError",
+    "Excerpt",
+    "Source",
+    "data_dir",
+    "excerpt",
+    "excerpts",
+    "load",
+    "source",
+    "sources",
+    "table_names",
+    "validate_all",
 ]
 __version__ = "0.1.0"

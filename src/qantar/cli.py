@@ -20,8 +20,11 @@ def command_validate(arguments: argparse.Namespace) -> int:
 def command_check_quotes(arguments: argparse.Namespace) -> int:
     archive = Path(arguments.archive) if arguments.archive else default_archive()
     if archive is None or not archive.is_dir():
-        print("No archive of full texts found: set --archive or QANTAR_SOURCE_ARCHIVE "
-              "(the maintainers keep it in ../shared/seeds).", file=sys.stderr)
+        print(
+            "No archive of full texts found: set --archive or QANTAR_SOURCE_ARCHIVE "
+            "(the maintainers keep it in ../shared/seeds).",
+            file=sys.stderr,
+        )
         return 2
     problems, checked = verify_quotes(archive, arguments.data)
     for problem in problems:
@@ -64,10 +67,22 @@ def command_grade(arguments: argparse.Namespace) -> int:
     def report(row):
         print(f"{row.file}: {row.status}, {row.total:g} points — {row.message}", flush=True)
 
-    rows = grade(Path(arguments.autograder), Path(arguments.submissions), Path(arguments.out),
-                 jobs=arguments.jobs, timeout=arguments.timeout, progress_callback=report)
-    counts = {status: sum(1 for r in rows if r.status == status) for status in ("graded", "timeout", "error", "invalid")}
-    print(f"{len(rows)} submissions: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f". Gradebook: {arguments.out}")
+    rows = grade(
+        Path(arguments.autograder),
+        Path(arguments.submissions),
+        Path(arguments.out),
+        jobs=arguments.jobs,
+        timeout=arguments.timeout,
+        progress_callback=report,
+    )
+    counts = {
+        status: sum(1 for r in rows if r.status == status) for status in ("graded", "timeout", "error", "invalid")
+    }
+    print(
+        f"{len(rows)} submissions: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f". Gradebook: {arguments.out}"
+    )
     return 0
 
 
@@ -75,13 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qantar", description=__doc__)
     parser.add_argument("--data", metavar="DIR", help="the data folder (default: the checkout's data/)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("validate", help="check every table against data/datapackage.json"
-                        ).set_defaults(run=command_validate)
+    commands.add_parser("validate", help="check every table against data/datapackage.json").set_defaults(
+        run=command_validate
+    )
     quotes = commands.add_parser("check-quotes", help="check that every quotation is verbatim in its archived source")
     quotes.add_argument("--archive", metavar="DIR", help="folder of archived full texts")
     quotes.set_defaults(run=command_check_quotes)
-    evidence = commands.add_parser("check-evidence", help="check that every fact row quotes the passage of its "
-                                   "source that supports it (verbatim for the five articles)")
+    evidence = commands.add_parser(
+        "check-evidence",
+        help="check that every fact row quotes the passage of its "
+        "source that supports it (verbatim for the five articles)",
+    )
     evidence.add_argument("--archive", metavar="DIR", help="folder of archived full texts")
     evidence.set_defaults(run=command_check_evidence)
     show = commands.add_parser("excerpt", help="print one excerpt with its attribution")
@@ -108,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
         return arguments.run(arguments)
-    except (DataError, ValueError) as error:   # DataError, BankError, AssignError: a message, not a traceback
+    except (DataError, ValueError) as error:  # DataError, BankError, AssignError: a message, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -36,8 +36,7 @@ PANDAS_DTYPES = {
 class LocatedError(ValueError):
     """An error in a file of the module, located as precisely as possible: "file, <place>, field 'x': message"."""
 
-    def __init__(self, file: str | Path, message: str, *, place: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(self, file: str | Path, message: str, *, place: str | None = None, field: str | None = None) -> None:
         self.file, self.field, self.reason = str(file), field, message
         where = [self.file] + ([place] if place else []) + ([f"field '{field}'"] if field else [])
         super().__init__(", ".join(where) + ": " + message)
@@ -46,8 +45,16 @@ class LocatedError(ValueError):
 class DataError(LocatedError):
     """A data file does not match its schema; the message says where and how to fix it."""
 
-    def __init__(self, file: str | Path, message: str, *, row: int | None = None,
-                 line: int | None = None, field: str | None = None, place: str | None = None) -> None:
+    def __init__(
+        self,
+        file: str | Path,
+        message: str,
+        *,
+        row: int | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        place: str | None = None,
+    ) -> None:
         self.row, self.line = row, line
         if place is None and row is not None:
             place = f"row {row}" + (f" (line {line})" if line is not None else "")
@@ -108,8 +115,7 @@ def data_dir() -> Path:
     configured = settings.data_dir_setting()
     if configured is not None:
         if not (configured / PACKAGE_FILE).is_file():
-            raise DataError(configured / PACKAGE_FILE,
-                            "QANTAR_DATA_DIR points to a folder without a datapackage.json")
+            raise DataError(configured / PACKAGE_FILE, "QANTAR_DATA_DIR points to a folder without a datapackage.json")
         return configured
     cwd = Path.cwd().resolve()
     book = settings.book_root()
@@ -119,8 +125,11 @@ def data_dir() -> Path:
     for candidate in candidates:
         if (candidate / PACKAGE_FILE).is_file():
             return candidate
-    raise DataError(PACKAGE_FILE, "no data/datapackage.json found next to the package or above the current "
-                    "folder; set QANTAR_DATA_DIR to the folder that holds it")
+    raise DataError(
+        PACKAGE_FILE,
+        "no data/datapackage.json found next to the package or above the current "
+        "folder; set QANTAR_DATA_DIR to the folder that holds it",
+    )
 
 
 def _relative(path: Path) -> str:
@@ -190,16 +199,22 @@ def _read_package_cached(package_path: str, _mtime: int, _size: int) -> dict[str
                 raise DataError(where, f"malformed foreign key {spec!r}")
             foreign_keys.append(foreign_key)
         tables[name] = TableSchema(
-            name=name, path=path.parent / resource["path"], title=resource["title"],
-            description=resource["description"], fields=fields, primary_key=primary_key,
+            name=name,
+            path=path.parent / resource["path"],
+            title=resource["title"],
+            description=resource["description"],
+            fields=fields,
+            primary_key=primary_key,
             foreign_keys=tuple(foreign_keys),
         )
     for table in tables.values():
         for foreign_key in table.foreign_keys:
             target = tables.get(foreign_key.resource)
             if target is None or foreign_key.reference_field not in target.field_names:
-                raise DataError(f"{shown} (resource '{table.name}')",
-                                f"foreign key points to unknown {foreign_key.resource}.{foreign_key.reference_field}")
+                raise DataError(
+                    f"{shown} (resource '{table.name}')",
+                    f"foreign key points to unknown {foreign_key.resource}.{foreign_key.reference_field}",
+                )
     return tables
 
 
@@ -215,10 +230,15 @@ def _parse_field(where: str, spec: dict) -> Field:
     constraints = spec.get("constraints", {})
     enum = constraints.get("enum")
     return Field(
-        name=name, type=kind, description=spec["description"],
-        required=bool(constraints.get("required", False)), unique=bool(constraints.get("unique", False)),
-        enum=tuple(enum) if enum else None, pattern=constraints.get("pattern"),
-        minimum=constraints.get("minimum"), maximum=constraints.get("maximum"),
+        name=name,
+        type=kind,
+        description=spec["description"],
+        required=bool(constraints.get("required", False)),
+        unique=bool(constraints.get("unique", False)),
+        enum=tuple(enum) if enum else None,
+        pattern=constraints.get("pattern"),
+        minimum=constraints.get("minimum"),
+        maximum=constraints.get("maximum"),
         separator=spec.get("separator"),
     )
 
@@ -260,8 +280,10 @@ def _check_constraints(value: Any, raw: str, column: Field) -> None:
         raise ValueError(f"'{raw}' is not one of the allowed values: {', '.join(column.enum)}")
     if column.pattern is not None and not re.fullmatch(column.pattern, raw):
         raise ValueError(f"'{raw}' does not match the pattern {column.pattern}")
-    for bound, compare, word in ((column.minimum, lambda a, b: a < b, "below the minimum"),
-                                 (column.maximum, lambda a, b: a > b, "above the maximum")):
+    for bound, compare, word in (
+        (column.minimum, lambda a, b: a < b, "below the minimum"),
+        (column.maximum, lambda a, b: a > b, "above the maximum"),
+    ):
         if bound is None:
             continue
         limit = dt.date.fromisoformat(bound) if column.type == "date" else bound
@@ -289,12 +311,17 @@ def read_rows(table: TableSchema) -> list[dict[str, Any]]:
     expected = table.field_names
     missing = [name for name in expected if name not in header]
     if missing:
-        raise DataError(shown, f"missing column(s): add them to the header line (expected {', '.join(expected)})",
-                        line=1, field=missing[0])
+        raise DataError(
+            shown,
+            f"missing column(s): add them to the header line (expected {', '.join(expected)})",
+            line=1,
+            field=missing[0],
+        )
     unknown = [name for name in header if name not in expected]
     if unknown:
-        raise DataError(shown, "column not described in datapackage.json: describe it there or remove it",
-                        line=1, field=unknown[0])
+        raise DataError(
+            shown, "column not described in datapackage.json: describe it there or remove it", line=1, field=unknown[0]
+        )
     if header != expected:
         raise DataError(shown, f"columns are out of order: expected {', '.join(expected)}", line=1)
 
@@ -315,13 +342,23 @@ def read_rows(table: TableSchema) -> list[dict[str, Any]]:
         if not cells:
             raise DataError(shown, "blank line inside the table; delete it", row=row_number, line=line)
         if len(cells) != len(fields):
-            raise DataError(shown, f"has {len(cells)} cells but the header has {len(fields)} "
-                            "(a comma inside a value must be inside double quotes)", row=row_number, line=line)
+            raise DataError(
+                shown,
+                f"has {len(cells)} cells but the header has {len(fields)} "
+                "(a comma inside a value must be inside double quotes)",
+                row=row_number,
+                line=line,
+            )
         record: dict[str, Any] = {}
         for column, raw in zip(fields, cells):
             if raw != raw.strip():
-                raise DataError(shown, "value has spaces at its start or end; remove them",
-                                row=row_number, line=line, field=column.name)
+                raise DataError(
+                    shown,
+                    "value has spaces at its start or end; remove them",
+                    row=row_number,
+                    line=line,
+                    field=column.name,
+                )
             if raw == "":
                 if column.required:
                     raise DataError(shown, "is required but empty", row=row_number, line=line, field=column.name)
@@ -334,15 +371,25 @@ def read_rows(table: TableSchema) -> list[dict[str, Any]]:
                 raise DataError(shown, str(error), row=row_number, line=line, field=column.name) from None
             if column.unique:
                 if value in seen[column.name]:
-                    raise DataError(shown, f"'{raw}' repeats row {seen[column.name][value]}; values must be unique",
-                                    row=row_number, line=line, field=column.name)
+                    raise DataError(
+                        shown,
+                        f"'{raw}' repeats row {seen[column.name][value]}; values must be unique",
+                        row=row_number,
+                        line=line,
+                        field=column.name,
+                    )
                 seen[column.name][value] = row_number
             record[column.name] = value
         if table.primary_key:
             key = tuple(record[name] for name in table.primary_key)
             if key in seen_keys:
-                raise DataError(shown, f"key {key} repeats row {seen_keys[key]}", row=row_number, line=line,
-                                field=table.primary_key[0])
+                raise DataError(
+                    shown,
+                    f"key {key} repeats row {seen_keys[key]}",
+                    row=row_number,
+                    line=line,
+                    field=table.primary_key[0],
+                )
             seen_keys[key] = row_number
         record["__line__"] = line
         rows.append(record)
@@ -359,12 +406,16 @@ def _check_foreign_keys(table: TableSchema, rows: list[dict[str, Any]], tables: 
             cell = row[foreign_key.fields]
             if cell is None:
                 continue
-            for value in (cell.split(separator) if separator else [cell]):
+            for value in cell.split(separator) if separator else [cell]:
                 if value not in allowed:
-                    raise DataError(_relative(table.path),
-                                    f"'{value}' is not a {foreign_key.reference_field} in {_relative(target.path)}; "
-                                    f"add that row there or fix the id",
-                                    row=number, line=row["__line__"], field=foreign_key.fields)
+                    raise DataError(
+                        _relative(table.path),
+                        f"'{value}' is not a {foreign_key.reference_field} in {_relative(target.path)}; "
+                        f"add that row there or fix the id",
+                        row=number,
+                        line=row["__line__"],
+                        field=foreign_key.fields,
+                    )
 
 
 def _rows_cached(table: TableSchema) -> list[dict[str, Any]]:
@@ -390,7 +441,7 @@ def load_rows(name: str, folder: Path | str | None = None) -> list[dict[str, Any
 
 def load_rows_located(name: str, folder: Path | str | None = None) -> list[dict[str, Any]]:
     """Like :func:`load_rows`, but each row keeps ``__line__``, the CSV line it starts on, for messages."""
-    load_rows(name, folder)   # the schema and the foreign keys, checked
+    load_rows(name, folder)  # the schema and the foreign keys, checked
     return list(_rows_cached(read_package(Path(folder) if folder is not None else None)[name]))
 
 
@@ -501,8 +552,9 @@ def _check_feature(shown: str, index: int, feature: Any) -> None:
     coordinates = geometry.get("coordinates")
     polygons = [coordinates] if kind == "Polygon" else coordinates
     if not isinstance(polygons, list) or not polygons:
-        raise fail(f"a {kind} needs a non-empty list of {'rings' if kind == 'Polygon' else 'polygons'}",
-                   "geometry.coordinates")
+        raise fail(
+            f"a {kind} needs a non-empty list of {'rings' if kind == 'Polygon' else 'polygons'}", "geometry.coordinates"
+        )
     for number, polygon in enumerate(polygons):
         label = "" if kind == "Polygon" else f"polygon {number}, "
         if not isinstance(polygon, list) or not polygon:
@@ -516,22 +568,37 @@ def _check_ring(ring: Any, label: str, *, exterior: bool, fail) -> None:
     if not isinstance(ring, list) or len(ring) < 4:
         raise fail(f"{label}: a ring needs at least 4 [longitude, latitude] positions", field)
     for position_number, position in enumerate(ring):
-        if (not isinstance(position, list) or len(position) not in (2, 3)
-                or not all(isinstance(value, (int, float)) and not isinstance(value, bool)
-                           and value == value and abs(value) != float("inf") for value in position)):
-            raise fail(f"{label}, position {position_number}: {position!r} is not a pair of numbers "
-                       "[longitude, latitude]", field)
+        if (
+            not isinstance(position, list)
+            or len(position) not in (2, 3)
+            or not all(
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and value == value
+                and abs(value) != float("inf")
+                for value in position
+            )
+        ):
+            raise fail(
+                f"{label}, position {position_number}: {position!r} is not a pair of numbers [longitude, latitude]",
+                field,
+            )
         longitude, latitude = position[0], position[1]
         if not -180 <= longitude <= 180 or not -90 <= latitude <= 90:
-            raise fail(f"{label}, position {position_number}: {position!r} is out of range (longitude from "
-                       "-180 to 180, latitude from -90 to 90; longitude comes first)", field)
+            raise fail(
+                f"{label}, position {position_number}: {position!r} is out of range (longitude from "
+                "-180 to 180, latitude from -90 to 90; longitude comes first)",
+                field,
+            )
     if ring[0][:2] != ring[-1][:2]:
         raise fail(f"{label}: the ring is not closed (its last position must repeat the first)", field)
     # Shoelace area in degrees: positive when the ring runs anticlockwise on a longitude/latitude plot.
     area = sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in zip(ring, ring[1:])) / 2
     if exterior and area > 0:
-        raise fail(f"{label}: the exterior ring runs anticlockwise; d3-geo and Vega would fill the rest of "
-                   "the globe instead: reverse it (exterior rings clockwise, holes anticlockwise)", field)
+        raise fail(
+            f"{label}: the exterior ring runs anticlockwise; d3-geo and Vega would fill the rest of "
+            "the globe instead: reverse it (exterior rings clockwise, holes anticlockwise)",
+            field,
+        )
     if not exterior and area < 0:
-        raise fail(f"{label}: the hole runs clockwise; d3-geo and Vega expect holes anticlockwise: reverse it",
-                   field)
+        raise fail(f"{label}: the hole runs clockwise; d3-geo and Vega expect holes anticlockwise: reverse it", field)

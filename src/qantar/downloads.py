@@ -23,12 +23,15 @@ import io
 import re
 import shutil
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
+
+from qantar import __version__
 
 DOWNLOADS = "_downloads"
 NOTEBOOKS = f"{DOWNLOADS}/notebooks"
@@ -47,13 +50,13 @@ NOT_PACKED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 
 # --------------------------------------------------------------------------- zips
 
+
 def write_zip(path: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` (archive name -> content) as a zip whose bytes depend on the content only.
 
     Entries are sorted, every folder gets its own entry, and dates and permissions are fixed.
     """
-    folders = {"/".join(name.split("/")[:depth]) + "/" for name in files
-               for depth in range(1, name.count("/") + 1)}
+    folders = {"/".join(name.split("/")[:depth]) + "/" for name in files for depth in range(1, name.count("/") + 1)}
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -76,14 +79,14 @@ def folder_files(folder: Path, prefix: str, skip: Iterable[Path] = ()) -> dict[s
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or path.resolve() in skipped or NOT_PACKED & set(relative.parts) \
-                or path.suffix == ".pyc":
+        if not path.is_file() or path.resolve() in skipped or NOT_PACKED & set(relative.parts) or path.suffix == ".pyc":
             continue
         files[f"{prefix}/{relative.as_posix()}"] = path.read_bytes()
     return files
 
 
 # --------------------------------------------------------------------------- chapters
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -168,8 +171,9 @@ if "google.colab" in sys.modules and not os.path.isdir("qantar"):
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)"""
 
 
-def chapter_notebook(chapter: Chapter, book_title: str = "Qandy Qantar: Kazakhstan, January 2022",
-                     repository_url: str = "") -> Any:
+def chapter_notebook(
+    chapter: Chapter, book_title: str = "Qandy Qantar: Kazakhstan, January 2022", repository_url: str = ""
+) -> Any:
     """The chapter as a notebook without outputs: kernel python3, stable cell ids, no book-only blocks.
 
     With the book's repository URL (the launch buttons' setting), a first code cell lets the
@@ -183,10 +187,13 @@ def chapter_notebook(chapter: Chapter, book_title: str = "Qandy Qantar: Kazakhst
     notebook.metadata.pop("jupytext", None)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
-    cells = [nbformat.v4.new_markdown_cell(
-        f"*Chapter {chapter.number} of the module “{book_title}”. This notebook "
-        "needs the module's `qantar` package, `data/` and `exercises/` beside it: run it in the folder of "
-        f"the class pack (`{PACK_NAME}.zip`, on the book's site), where they are.*")]
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            f"*Chapter {chapter.number} of the module “{book_title}”. This notebook "
+            "needs the module's `qantar` package, `data/` and `exercises/` beside it: run it in the folder of "
+            f"the class pack (`{PACK_NAME}.zip`, on the book's site), where they are.*"
+        )
+    ]
     if repository_url:
         cells.append(nbformat.v4.new_code_cell(COLAB_SETUP.format(url=repository_url)))
     for cell in notebook.cells:
@@ -213,6 +220,7 @@ def notebook_bytes(notebook: Any) -> bytes:
 
 
 # --------------------------------------------------------------------------- the bank, keys withheld
+
 
 def withheld_question(spec: dict, exercise) -> dict:
     """An assessed question with its key withheld: prompt and public shape only (``key: withheld``).
@@ -261,23 +269,29 @@ def public_bank(src_dir: Path | str, dst_dir: Path | str) -> list[Path]:
     written = []
     for source in sorted(src_dir.glob("*.yml")):
         target = dst_dir / source.name
-        exercises = read_bank_file(source)          # a broken bank stops here, with its own message
+        exercises = read_bank_file(source)  # a broken bank stops here, with its own message
         content = yaml.safe_load(source.read_text(encoding="utf-8"))
         if not any(e.status == "assessed" for e in exercises):
             shutil.copyfile(source, target)
         else:
-            content["questions"] = [withheld_question(spec, exercise) if exercise.status == "assessed" else spec
-                                    for spec, exercise in zip(content["questions"], exercises)]
-            header = (f"# exercises/{source.name} for students: the keys of its assessed questions are withheld\n"
-                      "# (key: withheld). Practice questions are as in the module's bank.\n")
-            target.write_text(header + yaml.safe_dump(content, sort_keys=False, allow_unicode=True, width=100),
-                              encoding="utf-8")
+            content["questions"] = [
+                withheld_question(spec, exercise) if exercise.status == "assessed" else spec
+                for spec, exercise in zip(content["questions"], exercises)
+            ]
+            header = (
+                f"# exercises/{source.name} for students: the keys of its assessed questions are withheld\n"
+                "# (key: withheld). Practice questions are as in the module's bank.\n"
+            )
+            target.write_text(
+                header + yaml.safe_dump(content, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+            )
         read_bank_file(target)
         written.append(target)
     return written
 
 
 # --------------------------------------------------------------------------- requirements and how-to
+
 
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -296,8 +310,10 @@ def pack_requirements(pyproject: Path, lock: Path | None) -> str:
             if "==" in line and not line.startswith("#"):
                 name, version = line.split("==", 1)
                 pins[canonical(name)] = f"{name.strip()}=={version.strip()}"
-    lines = ["# Install once, online: pip install -r requirements.txt",
-             "# Versions as in the module's requirements/lock.txt."]
+    lines = [
+        "# Install once, online: pip install -r requirements.txt",
+        "# Versions as in the module's requirements/lock.txt.",
+    ]
     for text in [*dependencies, "jupyterlab>=4"]:
         requirement = Requirement(text)
         if canonical(requirement.name) in BOOK_TOOLING:
@@ -360,8 +376,9 @@ the MIT licence (`LICENSE`). Quotations remain the work of their authors.
 """
 
 
-def class_pack_files(srcdir: Path, chapters: list[Chapter], notebooks: dict[str, bytes],
-                     title: str) -> dict[str, bytes]:
+def class_pack_files(
+    srcdir: Path, chapters: list[Chapter], notebooks: dict[str, bytes], title: str
+) -> dict[str, bytes]:
     """The class pack, as archive name -> content, under one top folder."""
     import tempfile
 
@@ -398,6 +415,7 @@ works from disk. The class pack, with the chapters as notebooks, is in _download
 
 # --------------------------------------------------------------------------- Sphinx
 
+
 def _chapters(app) -> list[Chapter]:
     found = app.env.found_docs
     return [chapter for chapter in book_chapters(Path(app.srcdir)) if chapter.docname in found]
@@ -412,18 +430,22 @@ def add_notebook_button(app, pagename: str, templatename: str, context: dict, do
     if not _is_html(app):
         return
     chapter = next((c for c in _chapters(app) if c.docname == pagename), None)
-    group = next((button for button in context.get("header_buttons", [])
-                  if button.get("label") == "download-buttons"), None)
+    group = next(
+        (button for button in context.get("header_buttons", []) if button.get("label") == "download-buttons"), None
+    )
     if chapter is None or group is None:
         return
-    group["buttons"].insert(0, {
-        "type": "link",
-        "url": context["pathto"](f"{NOTEBOOKS}/{chapter.slug}.ipynb", 1),
-        "text": "Notebook (.ipynb)",
-        "tooltip": "Download this chapter as a Jupyter notebook",
-        "icon": "fas fa-code",
-        "label": "download-notebook-button",
-    })
+    group["buttons"].insert(
+        0,
+        {
+            "type": "link",
+            "url": context["pathto"](f"{NOTEBOOKS}/{chapter.slug}.ipynb", 1),
+            "text": "Notebook (.ipynb)",
+            "tooltip": "Download this chapter as a Jupyter notebook",
+            "icon": "fas fa-code",
+            "label": "download-notebook-button",
+        },
+    )
 
 
 def write_downloads(app, exception) -> None:
@@ -476,18 +498,25 @@ def _downloads_directive():
             self.env.note_dependency(str(Path(self.env.srcdir) / "_toc.yml"))
 
             def link(target: str, text: str) -> nodes.reference:
-                reference = nodes.reference("", "", refuri=relative_uri(here, target),
-                                            classes=["qantar-download"])
+                reference = nodes.reference("", "", refuri=relative_uri(here, target), classes=["qantar-download"])
                 reference += nodes.literal(text=text)
                 return reference
 
             listing = nodes.bullet_list(classes=["qantar-downloads"])
             for target, name, description in (
-                    (PACK_ZIP, f"{PACK_NAME}.zip", " — the class pack: every chapter as a notebook, the data, "
-                     "the exercises and the module's package, with a how-to. Install once, then it runs in "
-                     "JupyterLab with no network. Assessed questions carry no key."),
-                    (SITE_ZIP, f"{SITE_NAME}.zip", " — this whole site, to unzip and read from disk, "
-                     "without network: open index.html.")):
+                (
+                    PACK_ZIP,
+                    f"{PACK_NAME}.zip",
+                    " — the class pack: every chapter as a notebook, the data, "
+                    "the exercises and the module's package, with a how-to. Install once, then it runs in "
+                    "JupyterLab with no network. Assessed questions carry no key.",
+                ),
+                (
+                    SITE_ZIP,
+                    f"{SITE_NAME}.zip",
+                    " — this whole site, to unzip and read from disk, without network: open index.html.",
+                ),
+            ):
                 paragraph = nodes.paragraph()
                 paragraph += link(target, name)
                 paragraph += nodes.Text(description)
@@ -514,4 +543,4 @@ def setup(app) -> dict:
     app.connect("build-finished", write_downloads, priority=800)
     # Last of all: the site zip holds everything the other handlers wrote.
     app.connect("build-finished", write_site_zip, priority=999)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

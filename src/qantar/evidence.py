@@ -88,7 +88,8 @@ def check_evidence(archive: Path | None, folder: Path | str | None = None) -> tu
         table = tables[name]
         shown = f"data/{table.path.name}"
         for number, row in enumerate(load_rows_located(name, folder), start=1):
-            def problem(message: str) -> None:
+
+            def problem(message: str, shown=shown, number=number, row=row) -> None:
                 problems.append(EvidenceProblem(shown, number, row["__line__"], message))
 
             cell = row.get("evidence")
@@ -98,8 +99,10 @@ def check_evidence(archive: Path | None, folder: Path | str | None = None) -> tu
             cited = row_sources(table, row)
             for passage in passages(cell, cited, set(known)):
                 if passage.source_id not in cited:
-                    problem(f"a passage from '{passage.source_id}', which the row does not cite: add it to the "
-                            "row's sources (other_source_ids)")
+                    problem(
+                        f"a passage from '{passage.source_id}', which the row does not cite: add it to the "
+                        "row's sources (other_source_ids)"
+                    )
                 if not passage.text:
                     problem("an empty passage (two separators in a row?)")
                     continue
@@ -117,6 +120,5 @@ def check_evidence(archive: Path | None, folder: Path | str | None = None) -> tu
                 verbatim += 1
                 unmatched = find_unmatched_part(passage.text, texts[source.archived_copy])
                 if unmatched is not None:
-                    problem(f"not verbatim in {source.archived_copy} (source '{source.source_id}'): "
-                            f"“{unmatched[:80]}”")
+                    problem(f"not verbatim in {source.archived_copy} (source '{source.source_id}'): “{unmatched[:80]}”")
     return problems, verbatim

@@ -41,8 +41,13 @@ def excerpts(folder=None) -> dict[str, Excerpt]:
     """Every excerpt by id, with its source resolved."""
     by_id = sources(folder)
     return {
-        row["excerpt_id"]: Excerpt(excerpt_id=row["excerpt_id"], quote=row["quote"], topic=row["topic"],
-                                   note=row["note"], source=by_id[row["source_id"]])
+        row["excerpt_id"]: Excerpt(
+            excerpt_id=row["excerpt_id"],
+            quote=row["quote"],
+            topic=row["topic"],
+            note=row["note"],
+            source=by_id[row["source_id"]],
+        )
         for row in load_rows("excerpts", folder)
     }
 
@@ -120,7 +125,9 @@ class QuoteProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"data/excerpts.csv, excerpt '{self.excerpt_id}' (source '{self.source_id}'), field 'quote': {self.message}"
+        return (
+            f"data/excerpts.csv, excerpt '{self.excerpt_id}' (source '{self.source_id}'), field 'quote': {self.message}"
+        )
 
 
 def verify_quotes(archive: Path, folder=None) -> tuple[list[QuoteProblem], int]:
@@ -135,13 +142,15 @@ def verify_quotes(archive: Path, folder=None) -> tuple[list[QuoteProblem], int]:
         path = Path(archive) / copy
         if copy not in texts:
             if not path.is_file():
-                problems.append(QuoteProblem(item.excerpt_id, item.source.source_id,
-                                             f"archived copy {path} is missing"))
+                problems.append(
+                    QuoteProblem(item.excerpt_id, item.source.source_id, f"archived copy {path} is missing")
+                )
                 continue
             texts[copy] = path.read_text(encoding="utf-8")
         checked += 1
         unmatched = find_unmatched_part(item.quote, texts[copy])
         if unmatched is not None:
-            problems.append(QuoteProblem(item.excerpt_id, item.source.source_id,
-                                         f"not verbatim in {copy}: “{unmatched[:80]}”"))
+            problems.append(
+                QuoteProblem(item.excerpt_id, item.source.source_id, f"not verbatim in {copy}: “{unmatched[:80]}”")
+            )
     return problems, checked

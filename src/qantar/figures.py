@@ -37,15 +37,23 @@ def _style(axis) -> None:
 def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
     """Events per day between two dates, one marker shape and colour per category."""
     events = timeline_between(start, end)
-    every = sorted(set(load("timeline")["category"]))          # the interactive timeline's order
+    every = sorted(set(load("timeline")["category"]))  # the interactive timeline's order
     categories = [c for c in every if c in set(events["category"])]
     figure, axis = plt.subplots(figsize=(8, 0.45 * len(categories) + 1.2))
     for row, category in enumerate(categories):
         index = every.index(category)
         days = events.loc[events["category"] == category, "date"]
         counts = days.value_counts().sort_index()
-        axis.scatter(counts.index, [row] * len(counts), s=40 + 40 * counts.values, color=PALETTE[index % 9],
-                     marker=MARKERS[index % 9], edgecolor="black", linewidth=0.5, label=category)
+        axis.scatter(
+            counts.index,
+            [row] * len(counts),
+            s=40 + 40 * counts.values,
+            color=PALETTE[index % 9],
+            marker=MARKERS[index % 9],
+            edgecolor="black",
+            linewidth=0.5,
+            label=category,
+        )
     axis.set_yticks(range(len(categories)), categories)
     axis.set_xlabel("Date (2022); marker size = number of events that day")
     axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
@@ -72,7 +80,7 @@ def reactions_figure():
     """Each statement of the reactions table by date and actor; one marker shape and colour per stance."""
 
     reactions = load("reactions")
-    stances = [s for s in STANCE_LABELS if s in set(reactions["stance"])]   # the interactive figure's order
+    stances = [s for s in STANCE_LABELS if s in set(reactions["stance"])]  # the interactive figure's order
     counts = reactions["actor"].value_counts()
     actors = sorted(counts.index, key=lambda name: (-counts[name], name))
     figure, axis = plt.subplots(figsize=(8, 0.32 * len(actors) + 1.8))
@@ -80,8 +88,16 @@ def reactions_figure():
     for index, stance in enumerate(stances):
         chosen = reactions["stance"] == stance
         rows = [actors.index(a) + 0.18 * s for a, s in zip(reactions.loc[chosen, "actor"], slot[chosen])]
-        axis.scatter(reactions.loc[chosen, "date"], rows, s=45, color=PALETTE[index % 9], marker=MARKERS[index % 9],
-                     edgecolor="black", linewidth=0.5, label=STANCE_LABELS[stance])
+        axis.scatter(
+            reactions.loc[chosen, "date"],
+            rows,
+            s=45,
+            color=PALETTE[index % 9],
+            marker=MARKERS[index % 9],
+            edgecolor="black",
+            linewidth=0.5,
+            label=STANCE_LABELS[stance],
+        )
     axis.set_yticks(range(len(actors)), actors, fontsize=8)
     axis.invert_yaxis()
     axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b %Y"))
@@ -107,12 +123,20 @@ def map_figure():
     groups = [g for g in MAP_GROUP_ORDER if g in set(points["group"])]
     for index, group in enumerate(groups):
         chosen = points[points["group"] == group]
-        axis.scatter(chosen["lon"], chosen["latitude"], s=30 + 25 * chosen["events"],
-                     color=PALETTE[index % 9], marker=MARKERS[index % 9], edgecolor="black", linewidth=0.5,
-                     label=group, alpha=0.9)
+        axis.scatter(
+            chosen["lon"],
+            chosen["latitude"],
+            s=30 + 25 * chosen["events"],
+            color=PALETTE[index % 9],
+            marker=MARKERS[index % 9],
+            edgecolor="black",
+            linewidth=0.5,
+            label=group,
+            alpha=0.9,
+        )
     for row in points[points["kind"] != "region"].drop_duplicates("name").itertuples():
         axis.annotate(row.name, (row.longitude, row.latitude), xytext=(6, 5), textcoords="offset points", fontsize=8)
-    axis.set_aspect(1 / 0.7)   # roughly equal distances at Kazakhstan's latitude
+    axis.set_aspect(1 / 0.7)  # roughly equal distances at Kazakhstan's latitude
     axis.set_axis_off()
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
     figure.tight_layout()

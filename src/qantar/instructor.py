@@ -39,6 +39,7 @@ class AssignError(ValueError):
 
 # ---------------------------------------------------------------- assign
 
+
 def answer_variable(number: int, exercise: Exercise) -> str:
     return exercise.variable if exercise.kind == "code" else f"answer_{number}"
 
@@ -59,27 +60,41 @@ def public_shape(exercise: Exercise) -> dict[str, Any]:
     if exercise.kind == "match":
         return {"lefts": [left for left, _ in exercise.pairs], "rights": exercise.match_options}
     reference = exercise.solution
-    return {"type": "number" if isinstance(reference, (int, float)) and not isinstance(reference, bool)
-            else type(reference).__name__}
+    return {
+        "type": "number"
+        if isinstance(reference, (int, float)) and not isinstance(reference, bool)
+        else type(reference).__name__
+    }
 
 
 def question_spec(exercise: Exercise) -> dict[str, Any]:
     """The question as the bank declares it, for the hidden test: checked by the same rules as the self-checks."""
-    spec: dict[str, Any] = {"id": exercise.id, "kind": exercise.kind, "prompt": exercise.prompt,
-                            "points": exercise.points}
+    spec: dict[str, Any] = {
+        "id": exercise.id,
+        "kind": exercise.kind,
+        "prompt": exercise.prompt,
+        "points": exercise.points,
+    }
     if exercise.kind in ("choice", "multiple"):
-        spec.update(options=list(exercise.options), answer=exercise.answer if exercise.kind == "choice"
-                    else list(exercise.answer))
+        spec.update(
+            options=list(exercise.options),
+            answer=exercise.answer if exercise.kind == "choice" else list(exercise.answer),
+        )
     elif exercise.kind == "number":
-        spec.update(answer=exercise.answer, tolerance=exercise.tolerance,
-                    relative_tolerance=exercise.relative_tolerance)
+        spec.update(
+            answer=exercise.answer, tolerance=exercise.tolerance, relative_tolerance=exercise.relative_tolerance
+        )
     elif exercise.kind == "order":
         spec.update(items=list(exercise.items))
     elif exercise.kind == "match":
         spec.update(pairs=dict(exercise.pairs), distractors=list(exercise.distractors))
     else:
-        spec.update(variable=exercise.variable, solution=exercise.solution_code,
-                    tolerance=exercise.tolerance, relative_tolerance=exercise.relative_tolerance)
+        spec.update(
+            variable=exercise.variable,
+            solution=exercise.solution_code,
+            tolerance=exercise.tolerance,
+            relative_tolerance=exercise.relative_tolerance,
+        )
         if exercise.check_expression:
             spec["check"] = exercise.check_expression
     return spec
@@ -88,22 +103,26 @@ def question_spec(exercise: Exercise) -> dict[str, Any]:
 def _answer_instructions(number: int, exercise: Exercise) -> str:
     variable = answer_variable(number, exercise)
     if exercise.kind == "choice":
-        return (f"Set `{variable}` to one of these strings:\n\n"
-                + "\n".join(f"- `{option!r}`" for option in exercise.options))
+        return f"Set `{variable}` to one of these strings:\n\n" + "\n".join(
+            f"- `{option!r}`" for option in exercise.options
+        )
     if exercise.kind == "multiple":
-        return (f"Set `{variable}` to a list of every option that applies:\n\n"
-                + "\n".join(f"- `{option!r}`" for option in exercise.options))
+        return f"Set `{variable}` to a list of every option that applies:\n\n" + "\n".join(
+            f"- `{option!r}`" for option in exercise.options
+        )
     if exercise.kind == "number":
         unit = f" (in {exercise.unit})" if exercise.unit else ""
         return f"Set `{variable}` to a number{unit}."
     if exercise.kind == "order":
-        return (f"Set `{variable}` to a list of these items, in order:\n\n"
-                + "\n".join(f"- `{item!r}`" for item in display_order(exercise)))
+        return f"Set `{variable}` to a list of these items, in order:\n\n" + "\n".join(
+            f"- `{item!r}`" for item in display_order(exercise)
+        )
     if exercise.kind == "match":
         lefts = "\n".join(f"- `{left!r}`" for left, _ in exercise.pairs)
         rights = "\n".join(f"- `{right!r}`" for right in exercise.match_options)
-        return (f"Set `{variable}` to a dictionary that pairs each of these:\n\n{lefts}\n\n"
-                f"with one of these:\n\n{rights}")
+        return (
+            f"Set `{variable}` to a dictionary that pairs each of these:\n\n{lefts}\n\nwith one of these:\n\n{rights}"
+        )
     return f"Compute `{variable}` with pandas from the module's tables (`load(...)`)."
 
 
@@ -121,36 +140,60 @@ def _test_cell(source: str, expected: str) -> nbformat.NotebookNode:
 
 def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNode:
     """The otter-grader master notebook: prompts, solutions, a public form check and a hidden key check."""
-    config = {"name": name, "export_cell": False, "init_cell": True, "check_all_cell": True,
-              "run_tests": True, "generate": True, "tests": {"ok_format": True}}
-    cells = [nbformat.v4.new_raw_cell("# ASSIGNMENT CONFIG\n" + json.dumps(config, indent=2)),
-             nbformat.v4.new_markdown_cell(
-                 f"# {name}\n\nAnswer each question in the cell below it, run the check cell, and hand in "
-                 "this notebook. The check cells only say whether an answer has the right form; your "
-                 "teacher's grader decides whether it is right."),
-             nbformat.v4.new_code_cell("from qantar import load")]
+    config = {
+        "name": name,
+        "export_cell": False,
+        "init_cell": True,
+        "check_all_cell": True,
+        "run_tests": True,
+        "generate": True,
+        "tests": {"ok_format": True},
+    }
+    cells = [
+        nbformat.v4.new_raw_cell("# ASSIGNMENT CONFIG\n" + json.dumps(config, indent=2)),
+        nbformat.v4.new_markdown_cell(
+            f"# {name}\n\nAnswer each question in the cell below it, run the check cell, and hand in "
+            "this notebook. The check cells only say whether an answer has the right form; your "
+            "teacher's grader decides whether it is right."
+        ),
+        nbformat.v4.new_code_cell("from qantar import load"),
+    ]
     for number, exercise in enumerate(exercises, start=1):
         variable = answer_variable(number, exercise)
         points = exercise.points
-        cells.append(nbformat.v4.new_raw_cell(
-            f"# BEGIN QUESTION\nname: {question_name(number, exercise)}\npoints: [0, {points:g}]"))
-        cells.append(nbformat.v4.new_markdown_cell(
-            f"**Question {number}** ({points:g} point{'s' if points != 1 else ''}). {exercise.prompt}\n\n"
-            + _answer_instructions(number, exercise)))
+        cells.append(
+            nbformat.v4.new_raw_cell(
+                f"# BEGIN QUESTION\nname: {question_name(number, exercise)}\npoints: [0, {points:g}]"
+            )
+        )
+        cells.append(
+            nbformat.v4.new_markdown_cell(
+                f"**Question {number}** ({points:g} point{'s' if points != 1 else ''}). {exercise.prompt}\n\n"
+                + _answer_instructions(number, exercise)
+            )
+        )
         cells.append(nbformat.v4.new_raw_cell("# BEGIN SOLUTION"))
         cells.append(nbformat.v4.new_code_cell(_solution_source(number, exercise)))
         cells.append(nbformat.v4.new_raw_cell("# END SOLUTION"))
         cells.append(nbformat.v4.new_raw_cell("# BEGIN TESTS"))
         shape = json.dumps(public_shape(exercise), ensure_ascii=False)
-        cells.append(_test_cell(
-            "from qantar.exercises.checking import form_message as _form\n"
-            f"print(_form({exercise.kind!r}, {variable}, **{shape}))", "ok"))
+        cells.append(
+            _test_cell(
+                "from qantar.exercises.checking import form_message as _form\n"
+                f"print(_form({exercise.kind!r}, {variable}, **{shape}))",
+                "ok",
+            )
+        )
         spec = json.dumps(question_spec(exercise), ensure_ascii=False)
-        cells.append(_test_cell(
-            "# HIDDEN\n"
-            "from qantar.exercises.bank import parse_question as _question\n"
-            "from qantar.exercises.checking import check as _check\n"
-            f"print(_check(_question({spec}, 'assignment', 'assignment'), {variable}).correct)", "True"))
+        cells.append(
+            _test_cell(
+                "# HIDDEN\n"
+                "from qantar.exercises.bank import parse_question as _question\n"
+                "from qantar.exercises.checking import check as _check\n"
+                f"print(_check(_question({spec}, 'assignment', 'assignment'), {variable}).correct)",
+                "True",
+            )
+        )
         cells.append(nbformat.v4.new_raw_cell("# END TESTS"))
         cells.append(nbformat.v4.new_raw_cell("# END QUESTION"))
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -181,8 +224,12 @@ def assign(exercises: list[Exercise], name: str, out: Path) -> dict[str, Path]:
     with tempfile.TemporaryDirectory(prefix="qantar-assign-") as work:
         master = Path(work) / f"{name}.ipynb"
         nbformat.write(master_notebook(exercises, name), master)
-        result = subprocess.run([sys.executable, "-m", "otter", "assign", str(master), str(out.resolve())],
-                                capture_output=True, text=True, cwd=work)
+        result = subprocess.run(
+            [sys.executable, "-m", "otter", "assign", str(master), str(out.resolve())],
+            capture_output=True,
+            text=True,
+            cwd=work,
+        )
     if result.returncode != 0:
         raise AssignError(f"otter assign failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     zips = sorted((out / "autograder").glob("*.zip"))
@@ -195,19 +242,73 @@ def assign(exercises: list[Exercise], name: str, out: Path) -> dict[str, Path]:
 # ---------------------------------------------------------------- grade
 
 # Names a submission may not bind or change: the checks, the grader, and the builtins they use.
-PROTECTED_NAMES = {"grader", "otter", "qantar", "_check", "_form", "_question", "check", "form_message",
-                   "parse_question", "__builtins__", "__import__", "builtins", "print", "type", "isinstance",
-                   "float", "int", "str", "list", "dict", "set", "frozenset", "tuple", "bool", "len", "abs",
-                   "max", "min", "round", "sorted", "repr", "getattr", "setattr", "hasattr", "object", "super",
-                   "Exception", "AssertionError", "eval", "exec", "compile", "open", "globals", "vars"}
+PROTECTED_NAMES = {
+    "grader",
+    "otter",
+    "qantar",
+    "_check",
+    "_form",
+    "_question",
+    "check",
+    "form_message",
+    "parse_question",
+    "__builtins__",
+    "__import__",
+    "builtins",
+    "print",
+    "type",
+    "isinstance",
+    "float",
+    "int",
+    "str",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "bool",
+    "len",
+    "abs",
+    "max",
+    "min",
+    "round",
+    "sorted",
+    "repr",
+    "getattr",
+    "setattr",
+    "hasattr",
+    "object",
+    "super",
+    "Exception",
+    "AssertionError",
+    "eval",
+    "exec",
+    "compile",
+    "open",
+    "globals",
+    "vars",
+}
 FORBIDDEN_CALLS = {"setattr", "delattr", "exec", "eval", "compile", "__import__", "globals", "vars"}
-FORBIDDEN_MODULES = {"builtins", "sys", "os", "subprocess", "importlib", "ctypes", "shutil", "pathlib", "gc",
-                     "inspect", "otter"}
+FORBIDDEN_MODULES = {
+    "builtins",
+    "sys",
+    "os",
+    "subprocess",
+    "importlib",
+    "ctypes",
+    "shutil",
+    "pathlib",
+    "gc",
+    "inspect",
+    "otter",
+}
 
 
 # The cells otter assign itself writes into the student notebook.
-OTTER_CELLS = re.compile(r'\s*(# Initialize Otter\s*)?import otter\s*\ngrader = otter\.Notebook\("[^"\n]*"\)\s*'
-                         r'|\s*(grader\.check\("[^"\n]*"\)|grader\.check_all\(\))\s*')
+OTTER_CELLS = re.compile(
+    r'\s*(# Initialize Otter\s*)?import otter\s*\ngrader = otter\.Notebook\("[^"\n]*"\)\s*'
+    r'|\s*(grader\.check\("[^"\n]*"\)|grader\.check_all\(\))\s*'
+)
 
 
 def forgery(source: str, imported: set[str] = frozenset()) -> str | None:
@@ -262,8 +363,14 @@ class Row:
     digest: str = ""
 
     def as_record(self) -> dict[str, Any]:
-        return {"file": self.file, "status": self.status, "scores": self.scores, "total": self.total,
-                "message": self.message, "digest": self.digest}
+        return {
+            "file": self.file,
+            "status": self.status,
+            "scores": self.scores,
+            "total": self.total,
+            "message": self.message,
+            "digest": self.digest,
+        }
 
 
 def autograder_questions(autograder: Path) -> dict[str, float]:
@@ -372,7 +479,8 @@ class Grading:
         self.log = self.work / "otter.log"
         # Forked from a parent that has imported otter already: each child starts in milliseconds.
         self.process = multiprocessing.get_context("fork").Process(
-            target=_grade_in_child, args=(autograder.resolve(), self.copy, self.out, self.log))
+            target=_grade_in_child, args=(autograder.resolve(), self.copy, self.out, self.log)
+        )
         self.process.start()
         self.deadline = time.monotonic() + timeout
 
@@ -384,7 +492,7 @@ class Grading:
             if time.monotonic() < self.deadline:
                 return None
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)   # the child and the kernel it started
+                os.killpg(self.process.pid, signal.SIGKILL)  # the child and the kernel it started
             except ProcessLookupError:
                 pass
             self.process.join()
@@ -393,7 +501,7 @@ class Grading:
             self.row.scores = {name: 0.0 for name in self.questions}
             return self._finish()
         self.process.join()
-        try:   # the kernel the child started may outlive it
+        try:  # the kernel the child started may outlive it
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
@@ -403,8 +511,7 @@ class Grading:
             self.row.scores = {name: 0.0 for name in self.questions}
             return self._finish()
         results = json.loads(results_file.read_text(encoding="utf-8"))
-        scored = {test["name"]: float(test.get("score") or 0.0) for test in results.get("tests", [])
-                  if "score" in test}
+        scored = {test["name"]: float(test.get("score") or 0.0) for test in results.get("tests", []) if "score" in test}
         self.row.scores = {name: min(scored.get(name, 0.0), points) for name, points in self.questions.items()}
         self.row.total = round(sum(self.row.scores.values()), 6)
         self.row.status = "graded"
@@ -421,13 +528,23 @@ def start_grading(autograder: Path, submission: Path, timeout: float, questions:
     """A finished Row for a file that cannot be graded, else a running Grading; never an exception."""
     problem = inspect_submission(submission)
     if problem:
-        return Row(file=submission.name, status="invalid", scores={name: 0.0 for name in questions},
-                   message=problem, digest=_digest(submission))
+        return Row(
+            file=submission.name,
+            status="invalid",
+            scores={name: 0.0 for name in questions},
+            message=problem,
+            digest=_digest(submission),
+        )
     try:
         return Grading(autograder, submission, timeout, questions)
     except Exception as error:  # the batch must go on whatever one submission does
-        return Row(file=submission.name, status="error", scores={name: 0.0 for name in questions},
-                   message=f"{type(error).__name__}: {error}", digest=_digest(submission))
+        return Row(
+            file=submission.name,
+            status="error",
+            scores={name: 0.0 for name in questions},
+            message=f"{type(error).__name__}: {error}",
+            digest=_digest(submission),
+        )
 
 
 def _load_progress(progress: Path) -> dict[tuple[str, str], Row]:
@@ -448,16 +565,25 @@ def write_gradebook(rows: list[Row], questions: dict[str, float], out: Path) -> 
     with temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        writer.writerow(["(points possible)", "", *(f"{p:g}" for p in questions.values()),
-                         f"{sum(questions.values()):g}", ""])
+        writer.writerow(
+            ["(points possible)", "", *(f"{p:g}" for p in questions.values()), f"{sum(questions.values()):g}", ""]
+        )
         for row in sorted(rows, key=lambda r: r.file):
-            writer.writerow([row.file, row.status, *(f"{row.scores.get(q, 0.0):g}" for q in questions),
-                             f"{row.total:g}", row.message])
+            writer.writerow(
+                [
+                    row.file,
+                    row.status,
+                    *(f"{row.scores.get(q, 0.0):g}" for q in questions),
+                    f"{row.total:g}",
+                    row.message,
+                ]
+            )
     temporary.replace(out)
 
 
-def grade(autograder: Path, submissions: Path, out: Path, jobs: int = 2, timeout: float = 120.0,
-          progress_callback=None) -> list[Row]:
+def grade(
+    autograder: Path, submissions: Path, out: Path, jobs: int = 2, timeout: float = 120.0, progress_callback=None
+) -> list[Row]:
     """Grade every file in ``submissions`` into the gradebook ``out``; finished rows survive an interruption."""
     autograder, submissions, out = Path(autograder), Path(submissions), Path(out)
     questions = autograder_questions(autograder)

@@ -25,8 +25,19 @@ from pathlib import Path
 from qantar.data import load_rows
 
 # Cells of the tables that hold other people's words or names of works, not the module's prose.
-QUOTED_COLUMNS = {"quote", "evidence", "title", "other_spellings", "other_names", "url", "archived_copy",
-                  "author", "source_id", "other_source_ids", "footnote_in"}
+QUOTED_COLUMNS = {
+    "quote",
+    "evidence",
+    "title",
+    "other_spellings",
+    "other_names",
+    "url",
+    "archived_copy",
+    "author",
+    "source_id",
+    "other_source_ids",
+    "footnote_in",
+}
 # Tables that define the spellings themselves.
 SPELLING_TABLES = {"names.csv"}
 # The corrections table quotes what the module said before, misspellings included.
@@ -47,8 +58,10 @@ class Misspelling:
     context: str
 
     def __str__(self) -> str:
-        return (f"{self.file}, line {self.line}: '{self.found}' outside a quotation; the module writes "
-                f"'{self.house}' (data/names.csv) — …{self.context}…")
+        return (
+            f"{self.file}, line {self.line}: '{self.found}' outside a quotation; the module writes "
+            f"'{self.house}' (data/names.csv) — …{self.context}…"
+        )
 
 
 def variants(folder: Path | str | None = None) -> dict[str, str]:
@@ -75,10 +88,14 @@ def _announced(text: str, start: int) -> bool:
     """Whether the name at ``start`` is given as a spelling: a cue in its parenthesis or just before it."""
     opening = text.rfind("(", 0, start)
     closing = text.find(")", start)
-    if opening >= 0 and closing >= 0 and text.find(")", opening) >= start and \
-            SPELLING_CUE.search(text, opening, closing):
+    if (
+        opening >= 0
+        and closing >= 0
+        and text.find(")", opening) >= start
+        and SPELLING_CUE.search(text, opening, closing)
+    ):
         return True
-    return bool(SPELLING_CUE.search(text[max(0, start - CUE_WINDOW):start]))
+    return bool(SPELLING_CUE.search(text[max(0, start - CUE_WINDOW) : start]))
 
 
 def scan_text(text: str, file: str, known: dict[str, str], first_line: int = 1) -> list[Misspelling]:
@@ -90,7 +107,7 @@ def scan_text(text: str, file: str, known: dict[str, str], first_line: int = 1) 
             if _announced(prose, match.start()):
                 continue
             line = first_line + prose.count("\n", 0, match.start())
-            context = text[max(0, match.start() - 30):match.end() + 30].replace("\n", " ")
+            context = text[max(0, match.start() - 30) : match.end() + 30].replace("\n", " ")
             found.append(Misspelling(file, line, variant, house, context))
     return found
 
@@ -119,6 +136,8 @@ def misspellings(root: Path | str) -> list[Misspelling]:
                 line = reader.line_num
                 for column, cell in row.items():
                     if cell and column not in QUOTED_COLUMNS:
-                        found += [Misspelling(f"{m.file}, field '{column}'", line, m.found, m.house, m.context)
-                                  for m in scan_text(cell, f"data/{path.name}", known, line)]
+                        found += [
+                            Misspelling(f"{m.file}, field '{column}'", line, m.found, m.house, m.context)
+                            for m in scan_text(cell, f"data/{path.name}", known, line)
+                        ]
     return found

@@ -5,19 +5,17 @@ Registered in ``_config.yml`` under ``sphinx.extra_extensions``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-import json
-
-from sphinx import addnodes
-
-from qantar import settings
+from qantar import __version__, settings
 from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
 
@@ -44,8 +42,14 @@ class ExcerptDirective(SphinxDirective):
         return [nodes.raw("", render_html(item), format="html")]
 
 
-TYPE_LABELS = {"string": "text", "integer": "whole number", "number": "number", "date": "date (ISO)",
-               "boolean": "true/false", "year": "year"}
+TYPE_LABELS = {
+    "string": "text",
+    "integer": "whole number",
+    "number": "number",
+    "date": "date (ISO)",
+    "boolean": "true/false",
+    "year": "year",
+}
 
 
 def describe_constraints(column: Field) -> str:
@@ -84,7 +88,8 @@ def simple_table(header: list[str], rows: list[list[str]], classes: list[str]) -
 
 
 class DataTableDirective(SphinxDirective):
-    """``:::{data-table} name`` documents one table of ``data/``: description, size, sources, licence, download, fields."""
+    """``:::{data-table} name`` documents one table of ``data/``: description, size, sources, licence,
+    download, fields."""
 
     required_arguments = 1
 
@@ -108,13 +113,18 @@ class DataTableDirective(SphinxDirective):
         facts += nodes.strong(text=f"{len(rows)} rows")
         if "source_id" in field_names:
             separator = next(f.separator for f in table.fields if f.name == "source_id")
-            cited = {item for row in rows if row["source_id"]
-                     for item in (row["source_id"].split(separator) if separator else [row["source_id"]])}
+            cited = {
+                item
+                for row in rows
+                if row["source_id"]
+                for item in (row["source_id"].split(separator) if separator else [row["source_id"]])
+            }
             facts += nodes.Text(f", citing {len(cited)} sources")
         facts += nodes.Text(f". Licence: {licence}. Download: ")
         relative = table.path.resolve().relative_to(Path(self.env.srcdir).resolve()).as_posix()
-        download = addnodes.download_reference("", "", reftarget="/" + relative, refdoc=self.env.docname,
-                                               refexplicit=True)
+        download = addnodes.download_reference(
+            "", "", reftarget="/" + relative, refdoc=self.env.docname, refexplicit=True
+        )
         download += nodes.literal(text=table.path.name, classes=["xref", "download"])
         facts += download
         facts += nodes.Text(".")
@@ -122,17 +132,26 @@ class DataTableDirective(SphinxDirective):
         container += simple_table(
             ["Field", "Type", "Description", "Rules"],
             [[f.name, TYPE_LABELS[f.type], f.description, describe_constraints(f)] for f in table.fields],
-            classes=["qantar-fields"])
+            classes=["qantar-fields"],
+        )
         return [container]
 
 
-KIND_HEADINGS = {"analysis": "Analyses", "news": "News reports", "official statement": "Official statements",
-                 "treaty": "Treaties", "reference": "Reference works", "report": "Reports", "index": "Indices",
-                 "dataset": "Data sets"}
+KIND_HEADINGS = {
+    "analysis": "Analyses",
+    "news": "News reports",
+    "official statement": "Official statements",
+    "treaty": "Treaties",
+    "reference": "Reference works",
+    "report": "Reports",
+    "index": "Indices",
+    "dataset": "Data sets",
+}
 
 
 class SourceListDirective(SphinxDirective):
-    """``:::{source-list}`` lists every source of ``sources.csv``, grouped by kind, each with an anchor ``source-<id>``."""
+    """``:::{source-list}`` lists every source of ``sources.csv``, grouped by kind, each with an anchor
+    ``source-<id>``."""
 
     def run(self) -> list[nodes.Node]:
         from qantar.sources import sources
@@ -202,15 +221,28 @@ class CorrectionsListDirective(SphinxDirective):
         rows = sorted(load_rows("corrections", folder), key=lambda r: r["date"], reverse=True)
         if not rows:
             return [nodes.paragraph(text="No correction has been made yet.")]
-        return [simple_table(
-            ["Date", "Where", "It said", "It says now", "Source", "Why"],
-            [[format_partial_date(row["date"].isoformat()), row["location"], row["was"], row["now"],
-              row["source_id"] or "—", row["reason"]] for row in rows],
-            classes=["qantar-corrections"])]
+        return [
+            simple_table(
+                ["Date", "Where", "It said", "It says now", "Source", "Why"],
+                [
+                    [
+                        format_partial_date(row["date"].isoformat()),
+                        row["location"],
+                        row["was"],
+                        row["now"],
+                        row["source_id"] or "—",
+                        row["reason"],
+                    ]
+                    for row in rows
+                ],
+                classes=["qantar-corrections"],
+            )
+        ]
 
 
 class TeachingNotesDirective(SphinxDirective):
-    """``:::{teaching-notes}``: the chapter's notes from ``exercises/notes/<slug>.md``, in the instructor edition only."""
+    """``:::{teaching-notes}``: the chapter's notes from ``exercises/notes/<slug>.md``, in the instructor
+    edition only."""
 
     def run(self) -> list[nodes.Node]:
         import re
@@ -235,13 +267,24 @@ class TeachingNotesDirective(SphinxDirective):
 
 # Which tables each package call reads: a chapter depends on exactly the tables it uses.
 TABLES_READ_BY = {
-    "claims_for": {"claims"}, "claims_summary": {"claims"}, "claims_explorer": {"claims"},
-    "claims_figure": {"claims"}, "quantities": {"claims"},
-    "timeline_between": {"timeline"}, "timeline_explorer": {"timeline"}, "timeline_figure": {"timeline"},
-    "reactions_by_actor": {"reactions"}, "reactions_explorer": {"reactions"}, "reactions_figure": {"reactions"},
-    "stance_table": {"reactions"}, "excerpt": {"excerpts"}, "excerpts": {"excerpts"},
-    "timeline_chart": {"timeline", "sources"}, "claims_chart": {"claims", "sources"},
-    "reactions_chart": {"reactions", "sources"}, "places_map": {"timeline", "places"},
+    "claims_for": {"claims"},
+    "claims_summary": {"claims"},
+    "claims_explorer": {"claims"},
+    "claims_figure": {"claims"},
+    "quantities": {"claims"},
+    "timeline_between": {"timeline"},
+    "timeline_explorer": {"timeline"},
+    "timeline_figure": {"timeline"},
+    "reactions_by_actor": {"reactions"},
+    "reactions_explorer": {"reactions"},
+    "reactions_figure": {"reactions"},
+    "stance_table": {"reactions"},
+    "excerpt": {"excerpts"},
+    "excerpts": {"excerpts"},
+    "timeline_chart": {"timeline", "sources"},
+    "claims_chart": {"claims", "sources"},
+    "reactions_chart": {"reactions", "sources"},
+    "places_map": {"timeline", "places"},
 }
 # Data files that are not tables, read by package calls.
 FILES_READ_BY = {"places_map": ["geo/kazakhstan.geojson"]}
@@ -315,9 +358,11 @@ def fingerprint_notebook_inputs(app: Sphinx, docname: str, source: list[str]) ->
     for path in chapter_dependencies(app, text):
         app.env.note_dependency(str(path))
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
-    source[0] = (text.rstrip("\n") + "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n"
-                 f"# Inputs of this page (written by the book build; re-run when they change): {digest.hexdigest()[:16]}\n"
-                 "```\n")
+    source[0] = (
+        text.rstrip("\n") + "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n"
+        f"# Inputs of this page (written by the book build; re-run when they change): {digest.hexdigest()[:16]}\n"
+        "```\n"
+    )
 
 
 def use_this_book(app: Sphinx, config=None) -> None:
@@ -358,11 +403,14 @@ def drop_unused_scripts(app: Sphinx, pagename: str, templatename: str, context: 
       module shows also has a static rendering that wins in the page, and no widget
       manager is loaded, so the state would only be dead weight.
     """
+
     def unused(script) -> bool:
         attributes = getattr(script, "attributes", {}) or {}
-        return ("THEBE_JS_URL" in str(attributes.get("body", ""))
-                or str(getattr(script, "filename", script)).endswith("sphinx-thebe.js")
-                or attributes.get("type") == "application/vnd.jupyter.widget-state+json")
+        return (
+            "THEBE_JS_URL" in str(attributes.get("body", ""))
+            or str(getattr(script, "filename", script)).endswith("sphinx-thebe.js")
+            or attributes.get("type") == "application/vnd.jupyter.widget-state+json"
+        )
 
     context["script_files"] = [script for script in context.get("script_files", []) if not unused(script)]
 
@@ -416,20 +464,47 @@ def launch_links(settings: dict, notebook: str) -> list[dict]:
     github = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
     links = []
     if settings.get("binderhub_url"):
-        where = (f"v2/gh/{github.group(1)}/{github.group(2)}/{LAUNCH_BRANCH}" if github
-                 else f"v2/git/{quote(repository, safe='')}/{LAUNCH_BRANCH}")
-        links.append(("Binder", "_static/images/logo_binder.svg",
-                      f"{settings['binderhub_url']}/{where}?urlpath={quote('lab/tree/' + notebook)}"))
+        where = (
+            f"v2/gh/{github.group(1)}/{github.group(2)}/{LAUNCH_BRANCH}"
+            if github
+            else f"v2/git/{quote(repository, safe='')}/{LAUNCH_BRANCH}"
+        )
+        links.append(
+            (
+                "Binder",
+                "_static/images/logo_binder.svg",
+                f"{settings['binderhub_url']}/{where}?urlpath={quote('lab/tree/' + notebook)}",
+            )
+        )
     if settings.get("jupyterhub_url"):
         folder = repository.rsplit("/", 1)[-1].removesuffix(".git")
         query = urlencode({"repo": repository, "branch": LAUNCH_BRANCH, "urlpath": f"lab/tree/{folder}/{notebook}"})
-        links.append(("JupyterHub", "_static/images/logo_jupyterhub.svg",
-                      f"{settings['jupyterhub_url']}/hub/user-redirect/git-pull?{query}"))
-    if settings.get("colab_url") and github:   # Colab opens notebooks from GitHub only
-        links.append(("Colab", "_static/images/logo_colab.png",
-                      f"{settings['colab_url']}/github/{github.group(1)}/{github.group(2)}/blob/{LAUNCH_BRANCH}/{notebook}"))
-    return [{"type": "link", "text": name, "tooltip": f"Launch this chapter on {name}", "icon": icon,
-             "label": f"launch-{name.lower()}-button", "url": url} for name, icon, url in links]
+        links.append(
+            (
+                "JupyterHub",
+                "_static/images/logo_jupyterhub.svg",
+                f"{settings['jupyterhub_url']}/hub/user-redirect/git-pull?{query}",
+            )
+        )
+    if settings.get("colab_url") and github:  # Colab opens notebooks from GitHub only
+        links.append(
+            (
+                "Colab",
+                "_static/images/logo_colab.png",
+                f"{settings['colab_url']}/github/{github.group(1)}/{github.group(2)}/blob/{LAUNCH_BRANCH}/{notebook}",
+            )
+        )
+    return [
+        {
+            "type": "link",
+            "text": name,
+            "tooltip": f"Launch this chapter on {name}",
+            "icon": icon,
+            "label": f"launch-{name.lower()}-button",
+            "url": url,
+        }
+        for name, icon, url in links
+    ]
 
 
 def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -443,9 +518,15 @@ def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: d
         return
     buttons = launch_links(settings, chapter.pack_name)
     if buttons:
-        context["header_buttons"].append({"type": "group", "tooltip": "Launch this chapter as a notebook",
-                                          "icon": "fas fa-rocket", "buttons": buttons,
-                                          "label": "launch-buttons"})
+        context["header_buttons"].append(
+            {
+                "type": "group",
+                "tooltip": "Launch this chapter as a notebook",
+                "icon": "fas fa-rocket",
+                "buttons": buttons,
+                "label": "launch-buttons",
+            }
+        )
 
 
 def setup(app: Sphinx) -> dict:
@@ -466,4 +547,4 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("qantar.css")
     app.add_css_file("qantar-figures.css")
     app.add_js_file("qantar-exercises.js", defer="defer")
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,8 +17,8 @@ SOURCE_COLUMNS = ["source_id", "outlet", "author", "published", "title", "kind",
 def with_sources(frame: pd.DataFrame, folder=None) -> pd.DataFrame:
     """``frame`` with the outlet, author, date, title, kind and address of each row's source added."""
     sources = load("sources", folder)[SOURCE_COLUMNS].rename(
-        columns={"title": "source_title", "published": "source_published", "url": "source_url",
-                 "kind": "source_kind"})
+        columns={"title": "source_title", "published": "source_published", "url": "source_url", "kind": "source_kind"}
+    )
     return frame.merge(sources, on="source_id", how="left", validate="many_to_one")
 
 
@@ -38,8 +38,20 @@ def claims_for(quantity: str, folder=None) -> pd.DataFrame:
     chosen = with_sources(chosen, folder)
     # Undated claims go last; dates of month or year precision sort before full dates of that period.
     chosen = chosen.sort_values("as_of", na_position="last", kind="stable")
-    columns = ["claim_id", "as_of", "claim", "value", "value_high", "qualifier", "unit", "claimant", "outlet",
-               "source_published", "source_id", "note"]
+    columns = [
+        "claim_id",
+        "as_of",
+        "claim",
+        "value",
+        "value_high",
+        "qualifier",
+        "unit",
+        "claimant",
+        "outlet",
+        "source_published",
+        "source_id",
+        "note",
+    ]
     return chosen[columns].reset_index(drop=True)
 
 
@@ -65,18 +77,21 @@ def claims_summary(folder=None) -> pd.DataFrame:
     """One row per quantity: how many claims, by how many sources, the lowest and highest figure."""
     claims = load("claims", folder)
     grouped = claims.groupby("quantity", sort=False)
-    summary = pd.DataFrame({
-        "claims": grouped.size(),
-        "sources": grouped["source_id"].nunique(),
-        "lowest": grouped["value"].min(),
-        "highest": grouped[["value", "value_high"]].max().max(axis=1),
-        "unit": grouped["unit"].first(),
-    })
+    summary = pd.DataFrame(
+        {
+            "claims": grouped.size(),
+            "sources": grouped["source_id"].nunique(),
+            "lowest": grouped["value"].min(),
+            "highest": grouped[["value", "value_high"]].max().max(axis=1),
+            "unit": grouped["unit"].first(),
+        }
+    )
     return summary.reset_index()
 
 
-def timeline_between(start: str, end: str, category: str | None = None, actor: str | None = None,
-                     folder=None) -> pd.DataFrame:
+def timeline_between(
+    start: str, end: str, category: str | None = None, actor: str | None = None, folder=None
+) -> pd.DataFrame:
     """Events from ``start`` to ``end`` (ISO dates, both included), optionally of one category or actor."""
     try:
         first, last = pd.Timestamp(start), pd.Timestamp(end)
@@ -91,8 +106,11 @@ def timeline_between(start: str, end: str, category: str | None = None, actor: s
     if actor is not None:
         between = separator("timeline", "actors", folder)
         chosen = chosen[chosen["actors"].fillna("").str.split(between).apply(lambda names: actor in names)]
-    return with_sources(chosen, folder).sort_values(["date", "time_local"], na_position="first",
-                                                     kind="stable").reset_index(drop=True)
+    return (
+        with_sources(chosen, folder)
+        .sort_values(["date", "time_local"], na_position="first", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def reactions_by_actor(actor: str | None = None, folder=None) -> pd.DataFrame:
@@ -126,16 +144,25 @@ def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFra
         if pd.isna(event.place):
             continue
         for place in str(event.place).split(separator("timeline", "place")):
-            rows.append({"place": place, "category": event.category, "date": _day(event.date),
-                         "event": event.event})
+            rows.append({"place": place, "category": event.category, "date": _day(event.date), "event": event.event})
     exploded = pd.DataFrame(rows)
     located = exploded.merge(places, on="place", how="inner", validate="many_to_one")
     located = located[(located["country"] == "Kazakhstan") & located["latitude"].notna()]
     located = located.assign(group=located["category"].map(lambda c: MAP_GROUPS.get(c, OTHER_GROUP)))
-    grouped = located.groupby(["name", "group"], sort=True).agg(
-        events=("event", "size"), first=("date", "min"), last=("date", "max"),
-        latitude=("latitude", "first"), longitude=("longitude", "first"), region=("region", "first"),
-        other_names=("other_names", "first"), kind=("kind", "first")).reset_index()
+    grouped = (
+        located.groupby(["name", "group"], sort=True)
+        .agg(
+            events=("event", "size"),
+            first=("date", "min"),
+            last=("date", "max"),
+            latitude=("latitude", "first"),
+            longitude=("longitude", "first"),
+            region=("region", "first"),
+            other_names=("other_names", "first"),
+            kind=("kind", "first"),
+        )
+        .reset_index()
+    )
     # Markers at one point (several kinds of event at a place, or a region drawn at its centre
     # city) would hide each other: set them apart from west to east.
     grouped["order"] = grouped["group"].map(MAP_GROUP_ORDER.index)
@@ -154,6 +181,6 @@ def table_html(frame, columns: list[str] | None = None, max_rows: int | None = N
             shown[name] = shown[name].dt.strftime("%Y-%m-%d")
     if max_rows is not None:
         shown = shown.head(max_rows)
-    shown = shown.astype(object).where(shown.notna(), "")   # an unknown value is an empty cell, not "<NA>"
+    shown = shown.astype(object).where(shown.notna(), "")  # an unknown value is an empty cell, not "<NA>"
     table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes=["qantar-table", "table"])
     return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="Table">{table}</div>'

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 # Okabe–Ito colours (safe for colour-blind readers), each paired with its own marker shape.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#AA3377", "#999999", "#F0E442"]
-STAR = "M0,-1L0.25,-0.25L1,0L0.25,0.25L0,1L-0.25,0.25L-1,0L-0.25,-0.25Z"   # a four-pointed star (SVG path)
+STAR = "M0,-1L0.25,-0.25L1,0L0.25,0.25L0,1L-0.25,0.25L-1,0L-0.25,-0.25Z"  # a four-pointed star (SVG path)
 # The same nine shapes, as Vega-Lite names them (interactive) and as matplotlib does (static).
-SHAPES = ["circle", "square", "triangle-up", "diamond", "triangle-down", "cross", "triangle-right", STAR,
-          "triangle-left"]
+SHAPES = [
+    "circle",
+    "square",
+    "triangle-up",
+    "diamond",
+    "triangle-down",
+    "cross",
+    "triangle-right",
+    STAR,
+    "triangle-left",
+]
 MARKERS = ["o", "s", "^", "D", "v", "P", ">", "*", "<"]
 
 QUANTITY_LABELS = {
@@ -32,9 +41,18 @@ STANCE_LABELS = {
 }
 # How the map groups the timeline's categories (the Data page defines each category).
 MAP_GROUPS = {
-    "protest": "Protests", "violence": "Violence (as reported)", "security": "Security operation",
-    "csto": "CSTO mission", "economy": "Prices and economy",
+    "protest": "Protests",
+    "violence": "Violence (as reported)",
+    "security": "Security operation",
+    "csto": "CSTO mission",
+    "economy": "Prices and economy",
 }
 OTHER_GROUP = "Politics and other"
-MAP_GROUP_ORDER = ["Protests", "Violence (as reported)", "Security operation", "CSTO mission",
-                   "Prices and economy", OTHER_GROUP]
+MAP_GROUP_ORDER = [
+    "Protests",
+    "Violence (as reported)",
+    "Security operation",
+    "CSTO mission",
+    "Prices and economy",
+    OTHER_GROUP,
+]

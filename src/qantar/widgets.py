@@ -23,18 +23,25 @@ class ExerciseForm:
     def __init__(self, exercise: Exercise, namespace: dict | None = None) -> None:
         self.exercise = exercise
         self._namespace = namespace
-        self.prompt = widgets.HTML(value=f"<p><strong>Exercise</strong> · {html.escape(exercise.title or '')}</p>"
-                                         f"<p>{inline_markup(exercise.prompt)}</p>")
+        self.prompt = widgets.HTML(
+            value=f"<p><strong>Exercise</strong> · {html.escape(exercise.title or '')}</p>"
+            f"<p>{inline_markup(exercise.prompt)}</p>"
+        )
         if exercise.status == "assessed" and edition() != "instructor":
             # A graded question: no key, hint or check outside the instructor edition.
-            note = widgets.HTML("<p>This question is assessed: answer it in the assignment notebook your "
-                                "teacher hands out.</p>")
+            note = widgets.HTML(
+                "<p>This question is assessed: answer it in the assignment notebook your teacher hands out.</p>"
+            )
             self.inputs, self.feedback = [], widgets.HTML(value="")
             self.view = widgets.VBox([self.prompt, note], layout=widgets.Layout(padding="0.5em", margin="1em 0"))
             return
         self.inputs = self._build_inputs()
-        self.button = widgets.Button(description="Check", button_style="primary",
-                                     tooltip="Check your answer", layout=widgets.Layout(width="auto"))
+        self.button = widgets.Button(
+            description="Check",
+            button_style="primary",
+            tooltip="Check your answer",
+            layout=widgets.Layout(width="auto"),
+        )
         self.feedback = widgets.HTML(value="")
         self.button.on_click(lambda _: self.check_now())
         hint = []
@@ -43,20 +50,24 @@ class ExerciseForm:
             accordion.set_title(0, "Hint")
             accordion.selected_index = None
             hint = [accordion]
-        self.view = widgets.VBox([self.prompt, *self.inputs, self.button, self.feedback, *hint],
-                                 layout=widgets.Layout(border="1px solid #888", padding="0.5em", margin="1em 0"))
+        self.view = widgets.VBox(
+            [self.prompt, *self.inputs, self.button, self.feedback, *hint],
+            layout=widgets.Layout(border="1px solid #888", padding="0.5em", margin="1em 0"),
+        )
         self.view.add_class("qantar-exercise-widget")
 
     def _build_inputs(self) -> list[widgets.Widget]:
         exercise = self.exercise
         kind = exercise.kind
         if kind == "choice":
-            self._answer = widgets.RadioButtons(options=list(exercise.options), value=None,
-                                                layout=widgets.Layout(width="auto"))
+            self._answer = widgets.RadioButtons(
+                options=list(exercise.options), value=None, layout=widgets.Layout(width="auto")
+            )
             return [self._answer]
         if kind == "multiple":
-            self._boxes = [widgets.Checkbox(description=option, value=False, indent=False)
-                           for option in exercise.options]
+            self._boxes = [
+                widgets.Checkbox(description=option, value=False, indent=False) for option in exercise.options
+            ]
             return self._boxes
         if kind == "number":
             unit = f" ({exercise.unit})" if exercise.unit else ""
@@ -64,18 +75,27 @@ class ExerciseForm:
             return [self._answer]
         if kind == "order":
             positions = [("position…", None)] + [(str(n), n) for n in range(1, len(exercise.items) + 1)]
-            self._selects = {item: widgets.Dropdown(options=positions, value=None, description="",
-                                                    layout=widgets.Layout(width="9em"))
-                             for item in display_order(exercise)}
+            self._selects = {
+                item: widgets.Dropdown(
+                    options=positions, value=None, description="", layout=widgets.Layout(width="9em")
+                )
+                for item in display_order(exercise)
+            }
             return [widgets.HBox([select, widgets.Label(item)]) for item, select in self._selects.items()]
         if kind == "match":
             choices = [("choose…", None)] + [(option, option) for option in exercise.match_options]
             self._selects = {left: widgets.Dropdown(options=choices, value=None) for left, _ in exercise.pairs}
-            return [widgets.HBox([widgets.Label(left, layout=widgets.Layout(width="14em")), select])
-                    for left, select in self._selects.items()]
+            return [
+                widgets.HBox([widgets.Label(left, layout=widgets.Layout(width="14em")), select])
+                for left, select in self._selects.items()
+            ]
         if kind == "code":
-            return [widgets.HTML(f"<p>Compute <code>{html.escape(exercise.variable)}</code> in a code cell, "
-                                 "run it, then press Check.</p>")]
+            return [
+                widgets.HTML(
+                    f"<p>Compute <code>{html.escape(exercise.variable)}</code> in a code cell, "
+                    "run it, then press Check.</p>"
+                )
+            ]
         raise AssertionError(kind)
 
     def current_answer(self) -> Any:
@@ -103,15 +123,21 @@ class ExerciseForm:
             return checking.Result(self.exercise.id, False, 0.0, "This question is assessed, not self-checked.")
         answer = self.current_answer()
         if self.exercise.kind == "code" and answer is checking.MISSING:
-            result = checking.Result(self.exercise.id, False, 0.0,
-                                     f"`{self.exercise.variable}` is not defined yet: run the cell that computes it.")
+            result = checking.Result(
+                self.exercise.id,
+                False,
+                0.0,
+                f"`{self.exercise.variable}` is not defined yet: run the cell that computes it.",
+            )
         else:
             result = checking.check(self.exercise, answer)
         mark = "✔ Correct" if result.correct else "✘ Not yet"
         colour = "#1a7f37" if result.correct else "#b42318"
-        self.feedback.value = (f'<p role="status" data-correct="{str(result.correct).lower()}">'
-                               f'<strong style="color:{colour}">{mark}</strong> ({result.score:g} of '
-                               f'{self.exercise.points:g}) — {inline_markup(result.message)}</p>')
+        self.feedback.value = (
+            f'<p role="status" data-correct="{str(result.correct).lower()}">'
+            f'<strong style="color:{colour}">{mark}</strong> ({result.score:g} of '
+            f'{self.exercise.points:g}) — {inline_markup(result.message)}</p>'
+        )
         return result
 
 
@@ -150,6 +176,7 @@ class ExerciseDisplay:
 # Explorers: a few controls over one of the module's views. In Jupyter they are live;
 # in the built book the default view is shown as a static table (never an empty box).
 
+
 class Explorer:
     """Controls that filter a view of the data, with the result as a table below them."""
 
@@ -163,8 +190,14 @@ class Explorer:
         for control in controls.values():
             control.observe(lambda _change: self.refresh(), names="value")
         self._default = {name: control.value for name, control in controls.items()}
-        self.widget = widgets.VBox([widgets.HTML(f"<p><strong>{html.escape(title)}</strong></p>"),
-                                    widgets.HBox(list(controls.values())), self.count, self.output])
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(f"<p><strong>{html.escape(title)}</strong></p>"),
+                widgets.HBox(list(controls.values())),
+                self.count,
+                self.output,
+            ]
+        )
         self.refresh()
 
     def frame(self, **values):
@@ -182,10 +215,14 @@ class Explorer:
         from qantar.exercises.render import STATIC_HTML_MIME_TYPE
 
         frame = self.frame(**self._default)
-        settings = ", ".join(f"{name}: {value if value is not None else 'all'}" for name, value in self._default.items())
-        static = (f'<div class="qantar-explorer"><p class="qantar-explorer__title"><strong>{html.escape(self.title)}'
-                  f'</strong> ({html.escape(settings)}; {len(frame)} rows). Run the chapter as a notebook to change '
-                  f"the selection.</p>{table_html(frame, self.columns)}</div>")
+        settings = ", ".join(
+            f"{name}: {value if value is not None else 'all'}" for name, value in self._default.items()
+        )
+        static = (
+            f'<div class="qantar-explorer"><p class="qantar-explorer__title"><strong>{html.escape(self.title)}'
+            f'</strong> ({html.escape(settings)}; {len(frame)} rows). Run the chapter as a notebook to change '
+            f"the selection.</p>{table_html(frame, self.columns)}</div>"
+        )
         bundle = dict(self.widget._repr_mimebundle_() or {})
         bundle["text/plain"] = f"{self.title}: {len(frame)} rows"
         bundle[STATIC_HTML_MIME_TYPE] = {"html": static}
@@ -221,8 +258,12 @@ def claims_explorer(quantity: str = "deaths") -> Explorer:
     from qantar.views import claims_for, quantities
 
     controls = {"quantity": widgets.Dropdown(description="Quantity", options=quantities(), value=quantity)}
-    return Explorer("Claims ledger", controls, lambda quantity: claims_for(quantity),
-                    ["as_of", "claim", "claimant", "outlet", "note"])
+    return Explorer(
+        "Claims ledger",
+        controls,
+        lambda quantity: claims_for(quantity),
+        ["as_of", "claim", "claimant", "outlet", "note"],
+    )
 
 
 def reactions_explorer(actor: str | None = None) -> Explorer:
@@ -232,5 +273,9 @@ def reactions_explorer(actor: str | None = None) -> Explorer:
 
     actors = sorted(set(load("reactions")["actor"]))
     controls = {"actor": widgets.Dropdown(description="Actor", options=_choices(actors), value=actor)}
-    return Explorer("Reactions", controls, lambda actor: reactions_by_actor(actor),
-                    ["date", "actor", "speaker", "stance", "summary", "outlet"])
+    return Explorer(
+        "Reactions",
+        controls,
+        lambda actor: reactions_by_actor(actor),
+        ["date", "actor", "speaker", "stance", "summary", "outlet"],
+    )

@@ -51,8 +51,9 @@ WITHHELD_KIND_KEYS = {
 class BankError(LocatedError):
     """The question bank is malformed; the message names the file, the question and the field."""
 
-    def __init__(self, file: str | Path, message: str, *, question: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, file: str | Path, message: str, *, question: str | None = None, field: str | None = None
+    ) -> None:
         self.question = question
         super().__init__(file, message, place=None if question is None else f"question '{question}'", field=field)
 
@@ -105,8 +106,12 @@ class Exercise:
     def solution(self) -> Any:
         """An answer that :func:`qantar.exercises.check` accepts as correct."""
         if self.key_withheld:
-            raise BankError(self.file, "the key of this assessed question is withheld in this copy of the bank",
-                            question=self.id, field="key")
+            raise BankError(
+                self.file,
+                "the key of this assessed question is withheld in this copy of the bank",
+                question=self.id,
+                field="key",
+            )
         if self.kind == "order":
             return list(self.items)
         if self.kind == "match":
@@ -191,9 +196,12 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
         return parse_withheld_question(spec, file, chapter, question, kind)
     unknown = set(spec) - COMMON_KEYS - KIND_KEYS[kind]
     if unknown:
-        raise BankError(file, f"unknown field for a {kind} question (allowed: "
-                        f"{', '.join(sorted(COMMON_KEYS | KIND_KEYS[kind]))})", question=question,
-                        field=sorted(unknown)[0])
+        raise BankError(
+            file,
+            f"unknown field for a {kind} question (allowed: {', '.join(sorted(COMMON_KEYS | KIND_KEYS[kind]))})",
+            question=question,
+            field=sorted(unknown)[0],
+        )
     status = spec.get("status", "practice")
     if status not in STATUSES:
         raise BankError(file, f"must be one of {', '.join(STATUSES)}", question=question, field="status")
@@ -201,7 +209,11 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
     if not isinstance(feedback, dict) or set(feedback) - {"correct", "wrong"}:
         raise BankError(file, "must be a mapping with 'correct' and/or 'wrong'", question=question, field="feedback")
     values: dict[str, Any] = dict(
-        id=question, kind=kind, chapter=chapter, file=file, status=status,
+        id=question,
+        kind=kind,
+        chapter=chapter,
+        file=file,
+        status=status,
         prompt=_text(spec.get("prompt"), file, question, "prompt", required=True),
         title=_text(spec.get("title"), file, question, "title"),
         points=_number(spec.get("points"), file, question, "points", default=1.0),
@@ -229,24 +241,31 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
         values["answer"] = answer
     elif kind == "number":
         if "answer" not in spec and "answer_from" not in spec:
-            raise BankError(file, "is required (or answer_from, naming the table row the key comes from)",
-                            question=question, field="answer")
+            raise BankError(
+                file,
+                "is required (or answer_from, naming the table row the key comes from)",
+                question=question,
+                field="answer",
+            )
         values["answer_from"] = _text(spec.get("answer_from"), file, question, "answer_from")
-        values["answer"] = table_key(values["answer_from"], spec.get("answer"), file, question, "answer_from",
-                                     "answer")
+        values["answer"] = table_key(values["answer_from"], spec.get("answer"), file, question, "answer_from", "answer")
         values["tolerance"] = _number(spec.get("tolerance"), file, question, "tolerance", default=0.0)
-        values["relative_tolerance"] = _number(spec.get("relative_tolerance"), file, question,
-                                               "relative_tolerance", default=0.0)
+        values["relative_tolerance"] = _number(
+            spec.get("relative_tolerance"), file, question, "relative_tolerance", default=0.0
+        )
         values["unit"] = _text(spec.get("unit"), file, question, "unit")
     elif kind == "order":
         values["items"] = _text_list(spec.get("items"), file, question, "items", minimum=2)
     elif kind == "match":
         pairs = spec.get("pairs")
         if not isinstance(pairs, dict) or len(pairs) < 2:
-            raise BankError(file, "must map at least two left-hand items to their partners", question=question,
-                            field="pairs")
-        values["pairs"] = tuple((_text(left, file, question, "pairs", True), _text(right, file, question, "pairs", True))
-                                for left, right in pairs.items())
+            raise BankError(
+                file, "must map at least two left-hand items to their partners", question=question, field="pairs"
+            )
+        values["pairs"] = tuple(
+            (_text(left, file, question, "pairs", True), _text(right, file, question, "pairs", True))
+            for left, right in pairs.items()
+        )
         values["distractors"] = _text_list(spec.get("distractors"), file, question, "distractors")
         values["pair_sources"] = pair_sources(spec.get("pair_sources"), dict(values["pairs"]), file, question)
     elif kind == "code":
@@ -256,23 +275,32 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
         values["solution_code"] = _text(spec.get("solution"), file, question, "solution", required=True)
         values["check_expression"] = _text(spec.get("check"), file, question, "check")
         values["tolerance"] = _number(spec.get("tolerance"), file, question, "tolerance", default=0.0)
-        values["relative_tolerance"] = _number(spec.get("relative_tolerance"), file, question,
-                                               "relative_tolerance", default=0.0)
+        values["relative_tolerance"] = _number(
+            spec.get("relative_tolerance"), file, question, "relative_tolerance", default=0.0
+        )
         values["unit"] = _text(spec.get("unit"), file, question, "unit")
-        for name, code, mode in (("solution", values["solution_code"], "exec"),
-                                 ("check", values["check_expression"], "eval")):
+        for name, code, mode in (
+            ("solution", values["solution_code"], "exec"),
+            ("check", values["check_expression"], "eval"),
+        ):
             try:
                 if code:
                     compile(code, f"{file}:{question}", mode)
             except SyntaxError as error:
-                raise BankError(file, f"is not valid Python: {error.msg} (line {error.lineno})",
-                                question=question, field=name) from None
+                raise BankError(
+                    file, f"is not valid Python: {error.msg} (line {error.lineno})", question=question, field=name
+                ) from None
     mistakes = spec.get("mistakes") or []
     if not isinstance(mistakes, list) or not all(
-            isinstance(m, dict) and "feedback" in m and ("answer" in m or "answer_from" in m)
-            and set(m) <= {"answer", "answer_from", "feedback"} for m in mistakes):
-        raise BankError(file, "must be a list of {answer (or answer_from), feedback} entries", question=question,
-                        field="mistakes")
+        isinstance(m, dict)
+        and "feedback" in m
+        and ("answer" in m or "answer_from" in m)
+        and set(m) <= {"answer", "answer_from", "feedback"}
+        for m in mistakes
+    ):
+        raise BankError(
+            file, "must be a list of {answer (or answer_from), feedback} entries", question=question, field="mistakes"
+        )
     values["mistakes"] = tuple(_mistake(m, kind, file, question) for m in mistakes)
     return Exercise(**values)
 
@@ -282,11 +310,15 @@ def _mistake(spec: dict, kind: str, file: str, question: str) -> Mistake:
     if "answer_from" not in spec:
         return Mistake(spec["answer"], feedback)
     if kind != "number":
-        raise BankError(file, "answer_from is only for the mistakes of number questions", question=question,
-                        field="mistakes")
+        raise BankError(
+            file, "answer_from is only for the mistakes of number questions", question=question, field="mistakes"
+        )
     reference = _text(spec["answer_from"], file, question, "mistakes", True)
-    return Mistake(table_key(reference, spec.get("answer"), file, question, "mistakes", "mistakes"), feedback,
-                   answer_from=reference)
+    return Mistake(
+        table_key(reference, spec.get("answer"), file, question, "mistakes", "mistakes"),
+        feedback,
+        answer_from=reference,
+    )
 
 
 # Keys that come from the tables. A reference is ``table/key`` or ``table/key#column``: the row of
@@ -301,33 +333,57 @@ def table_figure(reference: str, file: str = "exercises", question: str = "?", f
 
     match = REFERENCE_PATTERN.fullmatch(reference)
     if not match:
-        raise BankError(file, f"'{reference}' is not a table reference: write table/key or table/key#column "
-                        "(e.g. claims/csto-personnel-05)", question=question, field=field)
+        raise BankError(
+            file,
+            f"'{reference}' is not a table reference: write table/key or table/key#column "
+            "(e.g. claims/csto-personnel-05)",
+            question=question,
+            field=field,
+        )
     name, key, column = match["table"], match["key"], match["column"] or "value"
     try:
         tables = read_package()
         if name not in tables:
-            raise BankError(file, f"'{reference}' names no table '{name}' (the tables: {', '.join(tables)})",
-                            question=question, field=field)
+            raise BankError(
+                file,
+                f"'{reference}' names no table '{name}' (the tables: {', '.join(tables)})",
+                question=question,
+                field=field,
+            )
         table = tables[name]
-        key_field = (table.primary_key[0] if len(table.primary_key) == 1
-                     else table.fields[0].name if table.fields[0].unique else None)
+        key_field = (
+            table.primary_key[0]
+            if len(table.primary_key) == 1
+            else table.fields[0].name
+            if table.fields[0].unique
+            else None
+        )
         if key_field is None:
-            raise BankError(file, f"table '{name}' has no single key column, so a key cannot name its rows",
-                            question=question, field=field)
+            raise BankError(
+                file,
+                f"table '{name}' has no single key column, so a key cannot name its rows",
+                question=question,
+                field=field,
+            )
         if column not in table.field_names:
-            raise BankError(file, f"'{reference}': table '{name}' has no column '{column}'", question=question,
-                            field=field)
+            raise BankError(
+                file, f"'{reference}': table '{name}' has no column '{column}'", question=question, field=field
+            )
         rows = {row[key_field]: row for row in load_rows(name)}
     except DataError as error:
         raise BankError(file, f"'{reference}' cannot be read: {error}", question=question, field=field) from None
     if key not in rows:
-        raise BankError(file, f"'{reference}': data/{name}.csv has no row with {key_field} '{key}'",
-                        question=question, field=field)
+        raise BankError(
+            file, f"'{reference}': data/{name}.csv has no row with {key_field} '{key}'", question=question, field=field
+        )
     value = rows[key][column]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BankError(file, f"'{reference}': the cell {key_field}={key}, {column} is {value!r}, not a number",
-                        question=question, field=field)
+        raise BankError(
+            file,
+            f"'{reference}': the cell {key_field}={key}, {column} is {value!r}, not a number",
+            question=question,
+            field=field,
+        )
     return float(value)
 
 
@@ -339,8 +395,13 @@ def table_key(reference: str | None, typed: Any, file: str, question: str, field
     if typed is not None:
         written = _number(typed, file, question, typed_field)
         if not math.isclose(written, figure, rel_tol=0, abs_tol=1e-9):
-            raise BankError(file, f"the typed key {written:g} disagrees with {reference}, which holds {figure:g}: "
-                            "fix the key or the table", question=question, field=typed_field)
+            raise BankError(
+                file,
+                f"the typed key {written:g} disagrees with {reference}, which holds {figure:g}: "
+                "fix the key or the table",
+                question=question,
+                field=typed_field,
+            )
     return figure
 
 
@@ -357,20 +418,28 @@ def pair_sources(spec: Any, pairs: dict[str, str], file: str, question: str) -> 
     if spec is None:
         return ()
     if not isinstance(spec, dict) or not spec:
-        raise BankError(file, "must map a pair's left item to a table row (claims/<claim_id>)", question=question,
-                        field="pair_sources")
+        raise BankError(
+            file,
+            "must map a pair's left item to a table row (claims/<claim_id>)",
+            question=question,
+            field="pair_sources",
+        )
     checked = []
     for left, reference in spec.items():
         left = _text(left, file, question, "pair_sources", True)
         reference = _text(reference, file, question, "pair_sources", True)
         if left not in pairs:
-            raise BankError(file, f"'{left}' is not a left-hand item of pairs", question=question,
-                            field="pair_sources")
+            raise BankError(file, f"'{left}' is not a left-hand item of pairs", question=question, field="pair_sources")
         figure = table_figure(reference, file, question, "pair_sources")
         text = f"{left} {pairs[left]}"
         if not any(form in text for form in figure_forms(figure)):
-            raise BankError(file, f"the pair '{left}' → '{pairs[left]}' does not state {figure:g}, the figure of "
-                            f"{reference}: fix the pair or the table", question=question, field="pair_sources")
+            raise BankError(
+                file,
+                f"the pair '{left}' → '{pairs[left]}' does not state {figure:g}, the figure of "
+                f"{reference}: fix the pair or the table",
+                question=question,
+                field="pair_sources",
+            )
         checked.append((left, reference))
     return tuple(checked)
 
@@ -378,21 +447,33 @@ def pair_sources(spec: Any, pairs: dict[str, str], file: str, question: str) -> 
 def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, kind: str) -> Exercise:
     """A question marked ``key: withheld``: assessed, with its prompt and public shape only."""
     if spec["key"] != WITHHELD:
-        raise BankError(file, f"the only value allowed is '{WITHHELD}', not {spec['key']!r}", question=question,
-                        field="key")
+        raise BankError(
+            file, f"the only value allowed is '{WITHHELD}', not {spec['key']!r}", question=question, field="key"
+        )
     if spec.get("status") != "assessed":
-        raise BankError(file, "only an assessed question (status: assessed) may have its key withheld",
-                        question=question, field="key")
+        raise BankError(
+            file,
+            "only an assessed question (status: assessed) may have its key withheld",
+            question=question,
+            field="key",
+        )
     allowed = WITHHELD_COMMON_KEYS | WITHHELD_KIND_KEYS[kind]
     unknown = set(spec) - allowed
     if unknown:
         field = sorted(unknown)[0]
-        reason = ("is part of the key, which this question withholds (key: withheld)"
-                  if field in COMMON_KEYS | KIND_KEYS[kind] else
-                  f"unknown field for a {kind} question whose key is withheld (allowed: {', '.join(sorted(allowed))})")
+        reason = (
+            "is part of the key, which this question withholds (key: withheld)"
+            if field in COMMON_KEYS | KIND_KEYS[kind]
+            else f"unknown field for a {kind} question whose key is withheld (allowed: {', '.join(sorted(allowed))})"
+        )
         raise BankError(file, reason, question=question, field=field)
     values: dict[str, Any] = dict(
-        id=question, kind=kind, chapter=chapter, file=file, status="assessed", key_withheld=True,
+        id=question,
+        kind=kind,
+        chapter=chapter,
+        file=file,
+        status="assessed",
+        key_withheld=True,
         prompt=_text(spec.get("prompt"), file, question, "prompt", required=True),
         title=_text(spec.get("title"), file, question, "title"),
         points=_number(spec.get("points"), file, question, "points", default=1.0),
@@ -451,21 +532,25 @@ def _load_bank_cached(signature: tuple, _data: tuple = ()) -> tuple[tuple[str, E
     for path_text, _, _ in signature:
         for exercise in read_bank_file(Path(path_text)):
             if exercise.id in bank:
-                raise BankError(exercise.file, f"the id is also used in {bank[exercise.id].file}",
-                                question=exercise.id, field="id")
+                raise BankError(
+                    exercise.file, f"the id is also used in {bank[exercise.id].file}", question=exercise.id, field="id"
+                )
             for reference in exercise.sources:
                 if reference not in known_references:
-                    raise BankError(exercise.file, f"'{reference}' is neither an excerpt_id nor a source_id",
-                                    question=exercise.id, field="sources")
+                    raise BankError(
+                        exercise.file,
+                        f"'{reference}' is neither an excerpt_id nor a source_id",
+                        question=exercise.id,
+                        field="sources",
+                    )
             bank[exercise.id] = exercise
     return tuple(bank.items())
 
 
 def reference_value(exercise: Exercise) -> Any:
     """The reference answer of a code exercise, computed now from the module's data."""
-    value = _reference_cached(exercise.id, exercise.file, exercise.solution_code, exercise.variable,
-                              _data_signature())
-    return value.copy() if hasattr(value, "copy") else value   # callers may not change the cached key
+    value = _reference_cached(exercise.id, exercise.file, exercise.solution_code, exercise.variable, _data_signature())
+    return value.copy() if hasattr(value, "copy") else value  # callers may not change the cached key
 
 
 def _data_signature() -> tuple:
@@ -487,8 +572,9 @@ def _reference_cached(question: str, file: str, code: str, variable: str, _data:
     try:
         exec(compile(code, f"{file}:{question}", "exec"), namespace)
     except Exception as error:  # an instructor's solution that fails must stop the build, loudly
-        raise BankError(file, f"the solution raised {type(error).__name__}: {error}",
-                        question=question, field="solution") from None
+        raise BankError(
+            file, f"the solution raised {type(error).__name__}: {error}", question=question, field="solution"
+        ) from None
     if variable not in namespace:
         raise BankError(file, f"the solution never sets {variable!r}", question=question, field="solution")
     return namespace[variable]

@@ -15,8 +15,10 @@ from qantar.exercises.bank import Exercise, reference_value
 
 MISSING = object()
 # What checking says about an assessed question whose key this copy of the bank does not hold.
-WITHHELD_MESSAGE = ("This question is assessed: its key is withheld in this copy of the question bank, "
-                    "so it cannot be checked here. Your instructor grades it.")
+WITHHELD_MESSAGE = (
+    "This question is assessed: its key is withheld in this copy of the question bank, "
+    "so it cannot be checked here. Your instructor grades it."
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,10 @@ def normalise(exercise: Exercise, answer: Any) -> Any:
     if kind == "order":
         ordered = _as_text_list(answer, f"all {len(exercise.items)} items in order")
         if sorted(ordered) != sorted(exercise.items):
-            raise WrongShape(f"Expected each of these {len(exercise.items)} items once, in order: "
-                             f"{'; '.join(sorted(exercise.items))}.")
+            raise WrongShape(
+                f"Expected each of these {len(exercise.items)} items once, in order: "
+                f"{'; '.join(sorted(exercise.items))}."
+            )
         return tuple(ordered)
     if kind == "match":
         if not isinstance(answer, dict):
@@ -109,17 +113,27 @@ def _code_agrees(exercise: Exercise, answer: Any, expected: Any) -> bool:
 
     if exercise.check_expression:
         namespace = {"answer": answer, "expected": expected, "pd": pd, "math": math}
-        return bool(eval(exercise.check_expression, {"__builtins__": {"abs": abs, "len": len, "set": set,
-                                                                      "sorted": sorted, "round": round}}, namespace))
+        return bool(
+            eval(
+                exercise.check_expression,
+                {"__builtins__": {"abs": abs, "len": len, "set": set, "sorted": sorted, "round": round}},
+                namespace,
+            )
+        )
     if isinstance(expected, (pd.DataFrame, pd.Series)):
         if not isinstance(answer, type(expected)):
             raise WrongShape(f"Expected a pandas {type(expected).__name__}, got {type(answer).__name__}.")
         if answer.empty and not expected.empty:
             raise WrongShape(f"Your {type(expected).__name__} is empty.")
         try:
-            pd.testing.assert_frame_equal(*(x.reset_index(drop=True).to_frame() if isinstance(x, pd.Series)
-                                            else x.reset_index(drop=True) for x in (answer, expected)),
-                                          check_dtype=False, check_names=False)
+            pd.testing.assert_frame_equal(
+                *(
+                    x.reset_index(drop=True).to_frame() if isinstance(x, pd.Series) else x.reset_index(drop=True)
+                    for x in (answer, expected)
+                ),
+                check_dtype=False,
+                check_names=False,
+            )
             return True
         except AssertionError:
             return False
@@ -158,6 +172,7 @@ def _matches(exercise: Exercise, answer: Any, candidate: Any) -> bool:
 
 def check(exercise: Exercise, answer: Any = MISSING) -> Result:
     """Judge ``answer``; never raises on a student's answer, whatever its type or shape."""
+
     def verdict(correct: bool, message: str) -> Result:
         return Result(exercise.id, correct, exercise.points if correct else 0.0, message)
 
@@ -187,8 +202,13 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
         return verdict(False, str(problem))
     except Exception as error:  # a student's object that breaks comparison is still only a wrong answer
         return verdict(False, f"Could not check this answer ({type(error).__name__}). {_expected_form(exercise)}")
-    key = {"choice": exercise.answer, "multiple": list(exercise.answer) if exercise.kind == "multiple" else None,
-           "number": exercise.answer, "order": list(exercise.items), "match": dict(exercise.pairs)}[exercise.kind]
+    key = {
+        "choice": exercise.answer,
+        "multiple": list(exercise.answer) if exercise.kind == "multiple" else None,
+        "number": exercise.answer,
+        "order": list(exercise.items),
+        "match": dict(exercise.pairs),
+    }[exercise.kind]
     if _matches(exercise, given, key):
         return verdict(True, exercise.feedback_correct)
     for mistake in exercise.mistakes:
@@ -216,10 +236,19 @@ def form_message(kind: str, answer: Any = MISSING, **shape: Any) -> str:
     """
     if answer is MISSING or answer is None or answer is Ellipsis or (isinstance(answer, str) and not answer.strip()):
         return "No answer yet."
-    probe = Exercise(id="form", kind=kind, chapter="", prompt="", points=1, file="",
-                     options=tuple(shape.get("options", ())), items=tuple(shape.get("items", ())),
-                     pairs=tuple((left, "") for left in shape.get("lefts", ())), unit=shape.get("unit"),
-                     answer="" if kind == "choice" else ())
+    probe = Exercise(
+        id="form",
+        kind=kind,
+        chapter="",
+        prompt="",
+        points=1,
+        file="",
+        options=tuple(shape.get("options", ())),
+        items=tuple(shape.get("items", ())),
+        pairs=tuple((left, "") for left in shape.get("lefts", ())),
+        unit=shape.get("unit"),
+        answer="" if kind == "choice" else (),
+    )
     try:
         if kind == "code":
             expected = shape.get("type")

@@ -22,8 +22,14 @@ from qantar.exercises.bank import Exercise, load_bank
 MIME_TYPE = "application/vnd.qantar.exercise+json"
 # The book's view of any other widget (an explorer's default table): {"html": "..."}, already escaped.
 STATIC_HTML_MIME_TYPE = "application/vnd.qantar.static-html+json"
-KIND_LABELS = {"choice": "Choose one", "multiple": "Choose all that apply", "number": "Enter a number",
-               "order": "Put in order", "match": "Match the pairs", "code": "Compute with pandas"}
+KIND_LABELS = {
+    "choice": "Choose one",
+    "multiple": "Choose all that apply",
+    "number": "Enter a number",
+    "order": "Put in order",
+    "match": "Match the pairs",
+    "code": "Compute with pandas",
+}
 
 
 def inline_markup(text: str) -> str:
@@ -51,8 +57,11 @@ def display_order(exercise: Exercise) -> list[str]:
 def page_key(exercise: Exercise) -> dict[str, Any]:
     """What the page script needs to check a practice question: the key, tolerances and feedback."""
     key: dict[str, Any] = {
-        "kind": exercise.kind, "points": exercise.points, "correct": exercise.feedback_correct,
-        "wrong": exercise.feedback_wrong, "hint": exercise.hint or "",
+        "kind": exercise.kind,
+        "points": exercise.points,
+        "correct": exercise.feedback_correct,
+        "wrong": exercise.feedback_wrong,
+        "hint": exercise.hint or "",
         "mistakes": [{"answer": m.answer, "feedback": m.feedback} for m in exercise.mistakes],
     }
     if exercise.kind == "choice":
@@ -60,8 +69,7 @@ def page_key(exercise: Exercise) -> dict[str, Any]:
     elif exercise.kind == "multiple":
         key["answer"] = list(exercise.answer)
     elif exercise.kind == "number":
-        key.update(answer=exercise.answer, tolerance=exercise.tolerance,
-                   relative_tolerance=exercise.relative_tolerance)
+        key.update(answer=exercise.answer, tolerance=exercise.tolerance, relative_tolerance=exercise.relative_tolerance)
     elif exercise.kind == "order":
         key["answer"] = list(exercise.items)
     elif exercise.kind == "match":
@@ -76,27 +84,35 @@ def _controls(exercise: Exercise, field: str) -> str:
         input_type = "radio" if kind == "choice" else "checkbox"
         options = "".join(
             f'<label class="qantar-exercise__option"><input type="{input_type}" name="{field}" '
-            f'value="{escape(option)}"> {escape(option)}</label>' for option in exercise.options)
+            f'value="{escape(option)}"> {escape(option)}</label>'
+            for option in exercise.options
+        )
         return f'<div class="qantar-exercise__options" role="group">{options}</div>'
     if kind == "number":
         unit = f' <span class="qantar-exercise__unit">{escape(exercise.unit)}</span>' if exercise.unit else ""
-        return (f'<label class="qantar-exercise__number">Your answer: <input type="text" inputmode="decimal" '
-                f'name="{field}" autocomplete="off">{unit}</label>')
+        return (
+            f'<label class="qantar-exercise__number">Your answer: <input type="text" inputmode="decimal" '
+            f'name="{field}" autocomplete="off">{unit}</label>'
+        )
     if kind == "order":
         count = len(exercise.items)
         rows = "".join(
             f'<li><label>{escape(item)} <select name="{field}" data-item="{escape(item)}" aria-label="Position of: '
             f'{escape(item)}"><option value="">position…</option>'
             + "".join(f'<option value="{n}">{n}</option>' for n in range(1, count + 1))
-            + "</select></label></li>" for item in display_order(exercise))
+            + "</select></label></li>"
+            for item in display_order(exercise)
+        )
         return f'<ul class="qantar-exercise__order">{rows}</ul>'
     if kind == "match":
-        choices = "".join(f'<option value="{escape(option)}">{escape(option)}</option>'
-                          for option in exercise.match_options)
+        choices = "".join(
+            f'<option value="{escape(option)}">{escape(option)}</option>' for option in exercise.match_options
+        )
         rows = "".join(
             f'<li><label>{escape(left)} <select name="{field}" data-item="{escape(left)}" aria-label="Partner of: '
             f'{escape(left)}"><option value="">choose…</option>{choices}</select></label></li>'
-            for left, _ in exercise.pairs)
+            for left, _ in exercise.pairs
+        )
         return f'<ul class="qantar-exercise__match">{rows}</ul>'
     raise AssertionError(kind)
 
@@ -110,24 +126,42 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
     field = "qx-" + re.sub(r"[^a-z0-9-]", "-", exercise.id.lower())
     title = escape(exercise.title or KIND_LABELS[exercise.kind])
     points = f"{exercise.points:g} point" + ("" if exercise.points == 1 else "s")
-    head = (f'<p class="qantar-exercise__title"><strong>Exercise</strong> · {title} · {points}</p>'
-            f'<div class="qantar-exercise__prompt" id="{field}-prompt"><p>{inline_markup(exercise.prompt)}</p></div>')
-    hint = (f'<details class="qantar-exercise__hint"><summary>Hint</summary><p>{inline_markup(exercise.hint)}</p>'
-            "</details>") if exercise.hint else ""
-    attributes = (f'class="qantar-exercise" data-exercise-id="{escape(exercise.id)}" '
-                  f'data-kind="{exercise.kind}" data-status="{exercise.status}"')
+    head = (
+        f'<p class="qantar-exercise__title"><strong>Exercise</strong> · {title} · {points}</p>'
+        f'<div class="qantar-exercise__prompt" id="{field}-prompt"><p>{inline_markup(exercise.prompt)}</p></div>'
+    )
+    hint = (
+        (
+            f'<details class="qantar-exercise__hint"><summary>Hint</summary><p>{inline_markup(exercise.hint)}</p>'
+            "</details>"
+        )
+        if exercise.hint
+        else ""
+    )
+    attributes = (
+        f'class="qantar-exercise" data-exercise-id="{escape(exercise.id)}" '
+        f'data-kind="{exercise.kind}" data-status="{exercise.status}"'
+    )
     if exercise.status == "assessed" and not instructor:
-        return (f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
-                '<p class="qantar-exercise__note">This question is assessed: answer it in the assignment '
-                "notebook your teacher hands out.</p></section>")
+        return (
+            f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
+            '<p class="qantar-exercise__note">This question is assessed: answer it in the assignment '
+            "notebook your teacher hands out.</p></section>"
+        )
     if exercise.kind == "code":
-        return (f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
-                f'<p class="qantar-exercise__note">Compute <code>{escape(exercise.variable)}</code> in a code cell. '
-                "This exercise is checked when the chapter runs as a notebook in Jupyter.</p>"
-                f"{hint}</section>")
+        return (
+            f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
+            f'<p class="qantar-exercise__note">Compute <code>{escape(exercise.variable)}</code> in a code cell. '
+            "This exercise is checked when the chapter runs as a notebook in Jupyter.</p>"
+            f"{hint}</section>"
+        )
     # Inside <script>, "<" could open a tag or a comment: write it (and > and &) as JSON escapes.
-    key = (json.dumps(page_key(exercise), ensure_ascii=False)
-           .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    key = (
+        json.dumps(page_key(exercise), ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     return (
         f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
         f'<form class="qantar-exercise__form" novalidate>{_controls(exercise, field)}'
@@ -144,8 +178,13 @@ def describe_answer(exercise: Exercise) -> str:
     if exercise.kind == "multiple":
         return "; ".join(exercise.answer)
     if exercise.kind == "number":
-        tolerance = (f" (± {exercise.tolerance:g})" if exercise.tolerance else
-                     f" (± {exercise.relative_tolerance:.0%})" if exercise.relative_tolerance else "")
+        tolerance = (
+            f" (± {exercise.tolerance:g})"
+            if exercise.tolerance
+            else f" (± {exercise.relative_tolerance:.0%})"
+            if exercise.relative_tolerance
+            else ""
+        )
         unit = f" {exercise.unit}" if exercise.unit else ""
         return f"{exercise.answer:g}{unit}{tolerance}"
     if exercise.kind == "order":
@@ -158,18 +197,24 @@ def describe_answer(exercise: Exercise) -> str:
 def render_worked_solution(exercise: Exercise) -> str:
     """The answer key, the reasoning the bank gives, and for code the reference solution (instructor edition)."""
     escape = html.escape
-    parts = [f"<p><strong>Answer:</strong> {escape(describe_answer(exercise))}</p>",
-             f"<p>{inline_markup(exercise.feedback_correct)}</p>"]
+    parts = [
+        f"<p><strong>Answer:</strong> {escape(describe_answer(exercise))}</p>",
+        f"<p>{inline_markup(exercise.feedback_correct)}</p>",
+    ]
     if exercise.kind == "code":
         parts.append(f"<pre><code>{escape(exercise.solution_code)}</code></pre>")
     for mistake in exercise.mistakes:
-        parts.append(f"<p><strong>If a student answers {escape(str(mistake.answer))}:</strong> "
-                     f"{inline_markup(mistake.feedback)}</p>")
+        parts.append(
+            f"<p><strong>If a student answers {escape(str(mistake.answer))}:</strong> "
+            f"{inline_markup(mistake.feedback)}</p>"
+        )
     if exercise.sources:
         parts.append(f"<p><strong>Sources:</strong> {escape(', '.join(exercise.sources))}</p>")
     status = "assessed" if exercise.status == "assessed" else "practice"
-    return (f'<details class="qantar-exercise__solution" open><summary>Answer key ({status})</summary>'
-            f'{"".join(parts)}</details>')
+    return (
+        f'<details class="qantar-exercise__solution" open><summary>Answer key ({status})</summary>'
+        f'{"".join(parts)}</details>'
+    )
 
 
 class ExerciseMimeRenderer:
@@ -197,4 +242,5 @@ class ExerciseMimeRenderer:
 
 def _bank_path(exercise: Exercise):
     from qantar.exercises.bank import exercises_dir
+
     return exercises_dir() / exercise.file.removeprefix("exercises/")
