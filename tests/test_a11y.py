@@ -277,7 +277,9 @@ EXERCISES = """() => Array.from(document.querySelectorAll('.qantar-exercise')).f
     const key = JSON.parse(s.querySelector('.qantar-exercise__key').textContent);
     const controls = Array.from(s.querySelectorAll('input, select'));
     return {
-      id: s.dataset.exerciseId, kind: key.kind, answer: key.answer,
+      // The key in the bank's own field names: the items in order, the pairs, or the answer.
+      id: s.dataset.exerciseId, kind: key.kind,
+      answer: key.kind === 'order' ? key.items : key.kind === 'match' ? key.pairs : key.answer,
       radioGroups: Array.from(new Set(controls.filter(c => c.type === 'radio').map(c => c.name))),
       others: controls.filter(c => c.type !== 'radio').map(c => c.name + '|' + (c.dataset.item || c.value)),
       hasHint: !!s.querySelector('summary'),

@@ -28,7 +28,7 @@ import nbformat
 
 from qantar.exercises import get as get_exercise
 from qantar.exercises.bank import Exercise, load_bank
-from qantar.exercises.render import display_order
+from qantar.exercises.kinds import KINDS
 
 OUTPUT_LIMIT = 200_000  # characters of a runner's output kept for the message; the rest is dropped
 
@@ -41,7 +41,7 @@ class AssignError(ValueError):
 
 
 def answer_variable(number: int, exercise: Exercise) -> str:
-    return exercise.variable if exercise.kind == "code" else f"answer_{number}"
+    return KINDS[exercise.kind].answer_variable(exercise, number)
 
 
 def question_name(number: int, exercise: Exercise) -> str:
@@ -50,84 +50,27 @@ def question_name(number: int, exercise: Exercise) -> str:
 
 
 def public_shape(exercise: Exercise) -> dict[str, Any]:
-    """What a student may see of a question: its options, items and unit, never its key."""
-    if exercise.kind in ("choice", "multiple"):
-        return {"options": list(exercise.options)}
-    if exercise.kind == "number":
-        return {"unit": exercise.unit}
-    if exercise.kind == "order":
-        return {"items": display_order(exercise)}
-    if exercise.kind == "match":
-        return {"lefts": [left for left, _ in exercise.pairs], "rights": exercise.match_options}
-    reference = exercise.solution
-    return {
-        "type": "number"
-        if isinstance(reference, (int, float)) and not isinstance(reference, bool)
-        else type(reference).__name__
-    }
+    """What a student may see of a question, for its form check: never its key."""
+    return KINDS[exercise.kind].form_shape(exercise)
 
 
 def question_spec(exercise: Exercise) -> dict[str, Any]:
     """The question as the bank declares it, for the hidden test: checked by the same rules as the self-checks."""
-    spec: dict[str, Any] = {
+    return {
         "id": exercise.id,
         "kind": exercise.kind,
         "prompt": exercise.prompt,
         "points": exercise.points,
+        **KINDS[exercise.kind].spec(exercise, public=False),
     }
-    if exercise.kind in ("choice", "multiple"):
-        spec.update(
-            options=list(exercise.options),
-            answer=exercise.answer if exercise.kind == "choice" else list(exercise.answer),
-        )
-    elif exercise.kind == "number":
-        spec.update(
-            answer=exercise.answer, tolerance=exercise.tolerance, relative_tolerance=exercise.relative_tolerance
-        )
-    elif exercise.kind == "order":
-        spec.update(items=list(exercise.items))
-    elif exercise.kind == "match":
-        spec.update(pairs=dict(exercise.pairs), distractors=list(exercise.distractors))
-    else:
-        spec.update(
-            variable=exercise.variable,
-            solution=exercise.solution_code,
-            tolerance=exercise.tolerance,
-            relative_tolerance=exercise.relative_tolerance,
-        )
-        if exercise.check_expression:
-            spec["check"] = exercise.check_expression
-    return spec
 
 
 def _answer_instructions(number: int, exercise: Exercise) -> str:
-    variable = answer_variable(number, exercise)
-    if exercise.kind == "choice":
-        return f"Set `{variable}` to one of these strings:\n\n" + "\n".join(
-            f"- `{option!r}`" for option in exercise.options
-        )
-    if exercise.kind == "multiple":
-        return f"Set `{variable}` to a list of every option that applies:\n\n" + "\n".join(
-            f"- `{option!r}`" for option in exercise.options
-        )
-    if exercise.kind == "number":
-        unit = f" (in {exercise.unit})" if exercise.unit else ""
-        return f"Set `{variable}` to a number{unit}."
-    if exercise.kind == "order":
-        return f"Set `{variable}` to a list of these items, in order:\n\n" + "\n".join(
-            f"- `{item!r}`" for item in display_order(exercise)
-        )
-    if exercise.kind == "match":
-        lefts = "\n".join(f"- `{left!r}`" for left, _ in exercise.pairs)
-        rights = "\n".join(f"- `{right!r}`" for right in exercise.match_options)
-        return (
-            f"Set `{variable}` to a dictionary that pairs each of these:\n\n{lefts}\n\nwith one of these:\n\n{rights}"
-        )
-    return f"Compute `{variable}` with pandas from the module's tables (`load(...)`)."
+    return KINDS[exercise.kind].instructions(exercise, answer_variable(number, exercise))
 
 
 def _solution_source(number: int, exercise: Exercise) -> str:
-    if exercise.kind == "code":
+    if exercise.solution_code:
         return "# BEGIN SOLUTION\n" + exercise.solution_code.rstrip() + "\n# END SOLUTION"
     return f"{answer_variable(number, exercise)} = {exercise.solution!r}  # SOLUTION"
 

@@ -13,7 +13,8 @@ import ipywidgets as widgets
 
 from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
-from qantar.exercises.render import MIME_TYPE, display_order, edition, inline_markup
+from qantar.exercises.kinds import KINDS
+from qantar.exercises.render import MIME_TYPE, edition, inline_markup
 from qantar.views import table_html  # noqa: F401  (chapters import it from here)
 
 
@@ -32,9 +33,10 @@ class ExerciseForm:
             note = widgets.HTML(
                 "<p>This question is assessed: answer it in the assignment notebook your teacher hands out.</p>"
             )
-            self.inputs, self.feedback = [], widgets.HTML(value="")
+            self.inputs, self.feedback, self.locked, self.controls = [], widgets.HTML(value=""), True, {}
             self.view = widgets.VBox([self.prompt, note], layout=widgets.Layout(padding="0.5em", margin="1em 0"))
             return
+        self.locked = False
         self.inputs = self._build_inputs()
         self.button = widgets.Button(
             description="Check",
@@ -57,72 +59,22 @@ class ExerciseForm:
         self.view.add_class("qantar-exercise-widget")
 
     def _build_inputs(self) -> list[widgets.Widget]:
-        exercise = self.exercise
-        kind = exercise.kind
-        if kind == "choice":
-            self._answer = widgets.RadioButtons(
-                options=list(exercise.options), value=None, layout=widgets.Layout(width="auto")
-            )
-            return [self._answer]
-        if kind == "multiple":
-            self._boxes = [
-                widgets.Checkbox(description=option, value=False, indent=False) for option in exercise.options
-            ]
-            return self._boxes
-        if kind == "number":
-            unit = f" ({exercise.unit})" if exercise.unit else ""
-            self._answer = widgets.Text(placeholder=f"a number{unit}", description="Answer:")
-            return [self._answer]
-        if kind == "order":
-            positions = [("position…", None)] + [(str(n), n) for n in range(1, len(exercise.items) + 1)]
-            self._selects = {
-                item: widgets.Dropdown(
-                    options=positions, value=None, description="", layout=widgets.Layout(width="9em")
-                )
-                for item in display_order(exercise)
-            }
-            return [widgets.HBox([select, widgets.Label(item)]) for item, select in self._selects.items()]
-        if kind == "match":
-            choices = [("choose…", None)] + [(option, option) for option in exercise.match_options]
-            self._selects = {left: widgets.Dropdown(options=choices, value=None) for left, _ in exercise.pairs}
-            return [
-                widgets.HBox([widgets.Label(left, layout=widgets.Layout(width="14em")), select])
-                for left, select in self._selects.items()
-            ]
-        if kind == "code":
-            return [
-                widgets.HTML(
-                    f"<p>Compute <code>{html.escape(exercise.variable)}</code> in a code cell, "
-                    "run it, then press Check.</p>"
-                )
-            ]
-        raise AssertionError(kind)
+        inputs, self._read, self.controls = KINDS[self.exercise.kind].widget(self.exercise, self._current_namespace)
+        return inputs
+
+    def _current_namespace(self) -> dict:
+        return self._namespace if self._namespace is not None else _user_namespace()
 
     def current_answer(self) -> Any:
         """What the form holds now, in the shape :func:`qantar.exercises.check` takes."""
-        kind = self.exercise.kind
-        if kind in ("choice", "number"):
-            return self._answer.value
-        if kind == "multiple":
-            return [box.description for box in self._boxes if box.value]
-        if kind == "order":
-            chosen = {item: select.value for item, select in self._selects.items()}
-            if any(position is None for position in chosen.values()):
-                return None
-            return [item for item, _ in sorted(chosen.items(), key=lambda pair: pair[1])]
-        if kind == "match":
-            return {left: select.value for left, select in self._selects.items()}
-        if kind == "code":
-            namespace = self._namespace if self._namespace is not None else _user_namespace()
-            return namespace.get(self.exercise.variable, checking.MISSING)
-        raise AssertionError(kind)
+        return self._read()
 
     def check_now(self) -> checking.Result:
         """Check the form's answer and show the feedback (what the Check button does)."""
-        if not self.inputs and self.exercise.kind != "code":
+        if self.locked:
             return checking.Result(self.exercise.id, False, 0.0, "This question is assessed, not self-checked.")
         answer = self.current_answer()
-        if self.exercise.kind == "code" and answer is checking.MISSING:
+        if answer is checking.MISSING:  # a code question whose variable is not defined yet
             result = checking.Result(
                 self.exercise.id,
                 False,

@@ -11,8 +11,6 @@ mistakes. Such a question still loads and displays; checking it says the key is 
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,42 +18,26 @@ from typing import Any
 
 import yaml
 
-from qantar.data import DataError, LocatedError, data_dir, repository_root
+from qantar.data import DataError, data_dir, repository_root
+from qantar.exercises.fields import (  # noqa: F401  (REFERENCE_PATTERN, table_figure: public names of the bank)
+    REFERENCE_PATTERN,
+    WITHHELD,
+    BankError,
+    _number,
+    _text,
+    _text_list,
+    figure_forms,
+    pair_sources,
+    table_figure,
+    table_key,
+)
+from qantar.exercises.kinds import KINDS, data_signature, reference_value  # noqa: F401  (reference_value: public)
 
-KINDS = ("choice", "multiple", "number", "order", "match", "code")
 STATUSES = ("practice", "assessed")
 COMMON_KEYS = {"id", "kind", "prompt", "points", "hint", "feedback", "mistakes", "sources", "status", "title"}
-KIND_KEYS = {
-    "choice": {"options", "answer"},
-    "multiple": {"options", "answer"},
-    "number": {"answer", "answer_from", "tolerance", "relative_tolerance", "unit"},
-    "order": {"items"},
-    "match": {"pairs", "distractors", "pair_sources"},
-    "code": {"variable", "solution", "check", "tolerance", "relative_tolerance", "unit"},
-}
-# ``key: withheld``: the fields a question keeps when its key is not handed out. A match
-# question gives its left-hand items as ``items`` and its partners (with the distractors,
-# sorted) as ``options``, since its ``pairs`` are the key.
-WITHHELD = "withheld"
+# ``key: withheld``: the common fields a question keeps when its key is not handed out; each kind
+# says which of its own it keeps (``Kind.withheld_fields``).
 WITHHELD_COMMON_KEYS = {"id", "kind", "prompt", "points", "sources", "status", "title", "key"}
-WITHHELD_KIND_KEYS = {
-    "choice": {"options"},
-    "multiple": {"options"},
-    "number": {"unit"},
-    "order": {"items"},
-    "match": {"items", "options"},
-    "code": {"variable", "unit"},
-}
-
-
-class BankError(LocatedError):
-    """The question bank is malformed; the message names the file, the question and the field."""
-
-    def __init__(
-        self, file: str | Path, message: str, *, question: str | None = None, field: str | None = None
-    ) -> None:
-        self.question = question
-        super().__init__(file, message, place=None if question is None else f"question '{question}'", field=field)
 
 
 @dataclass(frozen=True)
@@ -112,15 +94,7 @@ class Exercise:
                 question=self.id,
                 field="key",
             )
-        if self.kind == "order":
-            return list(self.items)
-        if self.kind == "match":
-            return dict(self.pairs)
-        if self.kind == "multiple":
-            return list(self.answer)
-        if self.kind == "code":
-            return reference_value(self)
-        return self.answer
+        return KINDS[self.kind].solution(self)
 
     @property
     def match_options(self) -> list[str]:
@@ -150,40 +124,6 @@ def exercises_dir() -> Path:
     return repository_root() / "exercises"
 
 
-def _text(value: Any, file: str, question: str, name: str, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise BankError(file, "is required", question=question, field=name)
-        return None
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise BankError(file, f"must be text, not {type(value).__name__}", question=question, field=name)
-    text = str(value).strip()
-    if required and not text:
-        raise BankError(file, "is required but empty", question=question, field=name)
-    return text or None
-
-
-def _text_list(value: Any, file: str, question: str, name: str, minimum: int = 0) -> tuple[str, ...]:
-    if value is None:
-        value = []
-    if not isinstance(value, list):
-        raise BankError(file, "must be a list", question=question, field=name)
-    items = tuple(_text(item, file, question, name, required=True) for item in value)
-    if len(items) < minimum:
-        raise BankError(file, f"needs at least {minimum} entries", question=question, field=name)
-    if len(set(items)) != len(items):
-        raise BankError(file, "has the same entry twice", question=question, field=name)
-    return items
-
-
-def _number(value: Any, file: str, question: str, name: str, default: float | None = None) -> float:
-    if value is None and default is not None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BankError(file, f"must be a number, not {value!r}", question=question, field=name)
-    return float(value)
-
-
 def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
     """Check one question's fields and build its :class:`Exercise`."""
     if not isinstance(spec, dict):
@@ -192,13 +132,14 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
     kind = spec.get("kind")
     if kind not in KINDS:
         raise BankError(file, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", question=question, field="kind")
+    handler = KINDS[kind]
     if "key" in spec:
         return parse_withheld_question(spec, file, chapter, question, kind)
-    unknown = set(spec) - COMMON_KEYS - KIND_KEYS[kind]
+    unknown = set(spec) - COMMON_KEYS - handler.fields
     if unknown:
         raise BankError(
             file,
-            f"unknown field for a {kind} question (allowed: {', '.join(sorted(COMMON_KEYS | KIND_KEYS[kind]))})",
+            f"unknown field for a {kind} question (allowed: {', '.join(sorted(COMMON_KEYS | handler.fields))})",
             question=question,
             field=sorted(unknown)[0],
         )
@@ -224,72 +165,7 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
     )
     if values["points"] <= 0:
         raise BankError(file, "must be more than 0", question=question, field="points")
-    if kind in ("choice", "multiple"):
-        options = _text_list(spec.get("options"), file, question, "options", minimum=2)
-        values["options"] = options
-        if "answer" not in spec:
-            raise BankError(file, "is required", question=question, field="answer")
-        if kind == "choice":
-            answer = _text(spec["answer"], file, question, "answer", required=True)
-            if answer not in options:
-                raise BankError(file, f"{answer!r} is not one of the options", question=question, field="answer")
-        else:
-            answer = _text_list(spec["answer"], file, question, "answer", minimum=1)
-            stray = [item for item in answer if item not in options]
-            if stray:
-                raise BankError(file, f"{stray[0]!r} is not one of the options", question=question, field="answer")
-        values["answer"] = answer
-    elif kind == "number":
-        if "answer" not in spec and "answer_from" not in spec:
-            raise BankError(
-                file,
-                "is required (or answer_from, naming the table row the key comes from)",
-                question=question,
-                field="answer",
-            )
-        values["answer_from"] = _text(spec.get("answer_from"), file, question, "answer_from")
-        values["answer"] = table_key(values["answer_from"], spec.get("answer"), file, question, "answer_from", "answer")
-        values["tolerance"] = _number(spec.get("tolerance"), file, question, "tolerance", default=0.0)
-        values["relative_tolerance"] = _number(
-            spec.get("relative_tolerance"), file, question, "relative_tolerance", default=0.0
-        )
-        values["unit"] = _text(spec.get("unit"), file, question, "unit")
-    elif kind == "order":
-        values["items"] = _text_list(spec.get("items"), file, question, "items", minimum=2)
-    elif kind == "match":
-        pairs = spec.get("pairs")
-        if not isinstance(pairs, dict) or len(pairs) < 2:
-            raise BankError(
-                file, "must map at least two left-hand items to their partners", question=question, field="pairs"
-            )
-        values["pairs"] = tuple(
-            (_text(left, file, question, "pairs", True), _text(right, file, question, "pairs", True))
-            for left, right in pairs.items()
-        )
-        values["distractors"] = _text_list(spec.get("distractors"), file, question, "distractors")
-        values["pair_sources"] = pair_sources(spec.get("pair_sources"), dict(values["pairs"]), file, question)
-    elif kind == "code":
-        values["variable"] = _text(spec.get("variable"), file, question, "variable", required=True)
-        if not values["variable"].isidentifier():
-            raise BankError(file, "must be a Python variable name", question=question, field="variable")
-        values["solution_code"] = _text(spec.get("solution"), file, question, "solution", required=True)
-        values["check_expression"] = _text(spec.get("check"), file, question, "check")
-        values["tolerance"] = _number(spec.get("tolerance"), file, question, "tolerance", default=0.0)
-        values["relative_tolerance"] = _number(
-            spec.get("relative_tolerance"), file, question, "relative_tolerance", default=0.0
-        )
-        values["unit"] = _text(spec.get("unit"), file, question, "unit")
-        for name, code, mode in (
-            ("solution", values["solution_code"], "exec"),
-            ("check", values["check_expression"], "eval"),
-        ):
-            try:
-                if code:
-                    compile(code, f"{file}:{question}", mode)
-            except SyntaxError as error:
-                raise BankError(
-                    file, f"is not valid Python: {error.msg} (line {error.lineno})", question=question, field=name
-                ) from None
+    values.update(handler.parse(spec, file, question))
     mistakes = spec.get("mistakes") or []
     if not isinstance(mistakes, list) or not all(
         isinstance(m, dict)
@@ -321,129 +197,6 @@ def _mistake(spec: dict, kind: str, file: str, question: str) -> Mistake:
     )
 
 
-# Keys that come from the tables. A reference is ``table/key`` or ``table/key#column``: the row of
-# ``table`` whose key (its primary key, or its first column when that is unique) is ``key``, and
-# its ``column`` (``value`` unless named).
-REFERENCE_PATTERN = re.compile(r"(?P<table>[a-z_]+)/(?P<key>[^#\s]+)(?:#(?P<column>[a-z_]+))?")
-
-
-def table_figure(reference: str, file: str = "exercises", question: str = "?", field: str = "answer_from") -> float:
-    """The number that ``reference`` (``claims/deaths-07``, ``indicators/population-02#year``) names."""
-    from qantar.data import load_rows, read_package
-
-    match = REFERENCE_PATTERN.fullmatch(reference)
-    if not match:
-        raise BankError(
-            file,
-            f"'{reference}' is not a table reference: write table/key or table/key#column "
-            "(e.g. claims/csto-personnel-05)",
-            question=question,
-            field=field,
-        )
-    name, key, column = match["table"], match["key"], match["column"] or "value"
-    try:
-        tables = read_package()
-        if name not in tables:
-            raise BankError(
-                file,
-                f"'{reference}' names no table '{name}' (the tables: {', '.join(tables)})",
-                question=question,
-                field=field,
-            )
-        table = tables[name]
-        key_field = (
-            table.primary_key[0]
-            if len(table.primary_key) == 1
-            else table.fields[0].name
-            if table.fields[0].unique
-            else None
-        )
-        if key_field is None:
-            raise BankError(
-                file,
-                f"table '{name}' has no single key column, so a key cannot name its rows",
-                question=question,
-                field=field,
-            )
-        if column not in table.field_names:
-            raise BankError(
-                file, f"'{reference}': table '{name}' has no column '{column}'", question=question, field=field
-            )
-        rows = {row[key_field]: row for row in load_rows(name)}
-    except DataError as error:
-        raise BankError(file, f"'{reference}' cannot be read: {error}", question=question, field=field) from None
-    if key not in rows:
-        raise BankError(
-            file, f"'{reference}': data/{name}.csv has no row with {key_field} '{key}'", question=question, field=field
-        )
-    value = rows[key][column]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BankError(
-            file,
-            f"'{reference}': the cell {key_field}={key}, {column} is {value!r}, not a number",
-            question=question,
-            field=field,
-        )
-    return float(value)
-
-
-def table_key(reference: str | None, typed: Any, file: str, question: str, field: str, typed_field: str) -> float:
-    """A number key: the typed ``answer``, or the figure ``reference`` names; both given, they must agree."""
-    if reference is None:
-        return _number(typed, file, question, typed_field)
-    figure = table_figure(reference, file, question, field)
-    if typed is not None:
-        written = _number(typed, file, question, typed_field)
-        if not math.isclose(written, figure, rel_tol=0, abs_tol=1e-9):
-            raise BankError(
-                file,
-                f"the typed key {written:g} disagrees with {reference}, which holds {figure:g}: "
-                "fix the key or the table",
-                question=question,
-                field=typed_field,
-            )
-    return figure
-
-
-def figure_forms(value: float) -> set[str]:
-    """How prose may write a table figure: as the module's prose writes numbers (2,030; 77.18), or
-    without thousands separators (2030; 1992, as a year is written)."""
-    from qantar.views import format_number
-
-    return {format_number(value), f"{value:g}", f"{int(value)}" if float(value).is_integer() else f"{value:g}"}
-
-
-def pair_sources(spec: Any, pairs: dict[str, str], file: str, question: str) -> tuple[tuple[str, str], ...]:
-    """Check ``pair_sources``: each named pair states the figure of the row it names (in its left or right text)."""
-    if spec is None:
-        return ()
-    if not isinstance(spec, dict) or not spec:
-        raise BankError(
-            file,
-            "must map a pair's left item to a table row (claims/<claim_id>)",
-            question=question,
-            field="pair_sources",
-        )
-    checked = []
-    for left, reference in spec.items():
-        left = _text(left, file, question, "pair_sources", True)
-        reference = _text(reference, file, question, "pair_sources", True)
-        if left not in pairs:
-            raise BankError(file, f"'{left}' is not a left-hand item of pairs", question=question, field="pair_sources")
-        figure = table_figure(reference, file, question, "pair_sources")
-        text = f"{left} {pairs[left]}"
-        if not any(form in text for form in figure_forms(figure)):
-            raise BankError(
-                file,
-                f"the pair '{left}' → '{pairs[left]}' does not state {figure:g}, the figure of "
-                f"{reference}: fix the pair or the table",
-                question=question,
-                field="pair_sources",
-            )
-        checked.append((left, reference))
-    return tuple(checked)
-
-
 def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, kind: str) -> Exercise:
     """A question marked ``key: withheld``: assessed, with its prompt and public shape only."""
     if spec["key"] != WITHHELD:
@@ -457,13 +210,14 @@ def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, 
             question=question,
             field="key",
         )
-    allowed = WITHHELD_COMMON_KEYS | WITHHELD_KIND_KEYS[kind]
+    handler = KINDS[kind]
+    allowed = WITHHELD_COMMON_KEYS | handler.withheld_fields
     unknown = set(spec) - allowed
     if unknown:
         field = sorted(unknown)[0]
         reason = (
             "is part of the key, which this question withholds (key: withheld)"
-            if field in COMMON_KEYS | KIND_KEYS[kind]
+            if field in COMMON_KEYS | handler.fields
             else f"unknown field for a {kind} question whose key is withheld (allowed: {', '.join(sorted(allowed))})"
         )
         raise BankError(file, reason, question=question, field=field)
@@ -481,20 +235,7 @@ def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, 
     )
     if values["points"] <= 0:
         raise BankError(file, "must be more than 0", question=question, field="points")
-    if kind in ("choice", "multiple"):
-        values["options"] = _text_list(spec.get("options"), file, question, "options", minimum=2)
-    elif kind == "number":
-        values["unit"] = _text(spec.get("unit"), file, question, "unit")
-    elif kind == "order":
-        values["items"] = _text_list(spec.get("items"), file, question, "items", minimum=2)
-    elif kind == "match":
-        values["items"] = _text_list(spec.get("items"), file, question, "items", minimum=2)
-        values["options"] = _text_list(spec.get("options"), file, question, "options", minimum=2)
-    elif kind == "code":
-        values["variable"] = _text(spec.get("variable"), file, question, "variable", required=True)
-        if not values["variable"].isidentifier():
-            raise BankError(file, "must be a Python variable name", question=question, field="variable")
-        values["unit"] = _text(spec.get("unit"), file, question, "unit")
+    values.update(handler.parse_withheld(spec, file, question))
     return Exercise(**values)
 
 
@@ -519,7 +260,7 @@ def load_bank(folder: Path | str | None = None) -> dict[str, Exercise]:
     files = sorted(folder.glob("*.yml"))
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     # Keys may come from the tables (answer_from), so a changed table is a changed bank.
-    return dict(_load_bank_cached(signature, _data_signature()))
+    return dict(_load_bank_cached(signature, data_signature()))
 
 
 @lru_cache(maxsize=8)
@@ -545,36 +286,3 @@ def _load_bank_cached(signature: tuple, _data: tuple = ()) -> tuple[tuple[str, E
                     )
             bank[exercise.id] = exercise
     return tuple(bank.items())
-
-
-def reference_value(exercise: Exercise) -> Any:
-    """The reference answer of a code exercise, computed now from the module's data."""
-    value = _reference_cached(exercise.id, exercise.file, exercise.solution_code, exercise.variable, _data_signature())
-    return value.copy() if hasattr(value, "copy") else value  # callers may not change the cached key
-
-
-def _data_signature() -> tuple:
-    try:
-        folder = data_dir()
-    except DataError:
-        return ()
-    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*")))
-
-
-@lru_cache(maxsize=256)
-def _reference_cached(question: str, file: str, code: str, variable: str, _data: tuple) -> Any:
-    import pandas as pd
-
-    import qantar
-    from qantar import views
-
-    namespace: dict[str, Any] = {"pd": pd, "load": qantar.load, "qantar": qantar, "views": views}
-    try:
-        exec(compile(code, f"{file}:{question}", "exec"), namespace)
-    except Exception as error:  # an instructor's solution that fails must stop the build, loudly
-        raise BankError(
-            file, f"the solution raised {type(error).__name__}: {error}", question=question, field="solution"
-        ) from None
-    if variable not in namespace:
-        raise BankError(file, f"the solution never sets {variable!r}", question=question, field="solution")
-    return namespace[variable]

@@ -9,7 +9,6 @@ widget box.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
@@ -18,18 +17,11 @@ from typing import Any
 from docutils import nodes
 
 from qantar.exercises.bank import Exercise, load_bank
+from qantar.exercises.kinds import KINDS, display_order  # noqa: F401  (display_order: imported from here)
 
 MIME_TYPE = "application/vnd.qantar.exercise+json"
 # The book's view of any other widget (an explorer's default table): {"html": "..."}, already escaped.
 STATIC_HTML_MIME_TYPE = "application/vnd.qantar.static-html+json"
-KIND_LABELS = {
-    "choice": "Choose one",
-    "multiple": "Choose all that apply",
-    "number": "Enter a number",
-    "order": "Put in order",
-    "match": "Match the pairs",
-    "code": "Compute with pandas",
-}
 
 
 def inline_markup(text: str) -> str:
@@ -45,76 +37,18 @@ def edition() -> str:
     return configured_edition()
 
 
-def display_order(exercise: Exercise) -> list[str]:
-    """The items of an order question in a fixed scrambled order (never the answer's order)."""
-    items = list(exercise.items)
-    scrambled = sorted(items, key=lambda item: hashlib.sha256(f"{exercise.id}:{item}".encode()).hexdigest())
-    if scrambled == items:
-        scrambled = scrambled[1:] + scrambled[:1]
-    return scrambled
-
-
 def page_key(exercise: Exercise) -> dict[str, Any]:
-    """What the page script needs to check a practice question: the key, tolerances and feedback."""
-    key: dict[str, Any] = {
+    """What the page script needs to check a practice question: the key in the bank's own field
+    names (``Kind.spec``), the points, the feedback and the named mistakes."""
+    return {
         "kind": exercise.kind,
         "points": exercise.points,
         "correct": exercise.feedback_correct,
         "wrong": exercise.feedback_wrong,
         "hint": exercise.hint or "",
         "mistakes": [{"answer": m.answer, "feedback": m.feedback} for m in exercise.mistakes],
+        **KINDS[exercise.kind].spec(exercise, public=False),
     }
-    if exercise.kind == "choice":
-        key["answer"] = exercise.answer
-    elif exercise.kind == "multiple":
-        key["answer"] = list(exercise.answer)
-    elif exercise.kind == "number":
-        key.update(answer=exercise.answer, tolerance=exercise.tolerance, relative_tolerance=exercise.relative_tolerance)
-    elif exercise.kind == "order":
-        key["answer"] = list(exercise.items)
-    elif exercise.kind == "match":
-        key["answer"] = dict(exercise.pairs)
-    return key
-
-
-def _controls(exercise: Exercise, field: str) -> str:
-    escape = html.escape
-    kind = exercise.kind
-    if kind in ("choice", "multiple"):
-        input_type = "radio" if kind == "choice" else "checkbox"
-        options = "".join(
-            f'<label class="qantar-exercise__option"><input type="{input_type}" name="{field}" '
-            f'value="{escape(option)}"> {escape(option)}</label>'
-            for option in exercise.options
-        )
-        return f'<div class="qantar-exercise__options" role="group">{options}</div>'
-    if kind == "number":
-        unit = f' <span class="qantar-exercise__unit">{escape(exercise.unit)}</span>' if exercise.unit else ""
-        return (
-            f'<label class="qantar-exercise__number">Your answer: <input type="text" inputmode="decimal" '
-            f'name="{field}" autocomplete="off">{unit}</label>'
-        )
-    if kind == "order":
-        count = len(exercise.items)
-        rows = "".join(
-            f'<li><label>{escape(item)} <select name="{field}" data-item="{escape(item)}" aria-label="Position of: '
-            f'{escape(item)}"><option value="">position…</option>'
-            + "".join(f'<option value="{n}">{n}</option>' for n in range(1, count + 1))
-            + "</select></label></li>"
-            for item in display_order(exercise)
-        )
-        return f'<ul class="qantar-exercise__order">{rows}</ul>'
-    if kind == "match":
-        choices = "".join(
-            f'<option value="{escape(option)}">{escape(option)}</option>' for option in exercise.match_options
-        )
-        rows = "".join(
-            f'<li><label>{escape(left)} <select name="{field}" data-item="{escape(left)}" aria-label="Partner of: '
-            f'{escape(left)}"><option value="">choose…</option>{choices}</select></label></li>'
-            for left, _ in exercise.pairs
-        )
-        return f'<ul class="qantar-exercise__match">{rows}</ul>'
-    raise AssertionError(kind)
 
 
 def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
@@ -124,7 +58,7 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
     """
     escape = html.escape
     field = "qx-" + re.sub(r"[^a-z0-9-]", "-", exercise.id.lower())
-    title = escape(exercise.title or KIND_LABELS[exercise.kind])
+    title = escape(exercise.title or KINDS[exercise.kind].label)
     points = f"{exercise.points:g} point" + ("" if exercise.points == 1 else "s")
     head = (
         f'<p class="qantar-exercise__title"><strong>Exercise</strong> · {title} · {points}</p>'
@@ -148,7 +82,7 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
             '<p class="qantar-exercise__note">This question is assessed: answer it in the assignment '
             "notebook your teacher hands out.</p></section>"
         )
-    if exercise.kind == "code":
+    if not KINDS[exercise.kind].self_checked_in_page:
         return (
             f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
             f'<p class="qantar-exercise__note">Compute <code>{escape(exercise.variable)}</code> in a code cell. '
@@ -164,7 +98,7 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
     )
     return (
         f'<section {attributes} aria-labelledby="{field}-prompt">{head}'
-        f'<form class="qantar-exercise__form" novalidate>{_controls(exercise, field)}'
+        f'<form class="qantar-exercise__form" novalidate>{KINDS[exercise.kind].controls(exercise, field)}'
         '<button type="submit" class="qantar-exercise__check">Check</button></form>'
         f'{hint}<p class="qantar-exercise__feedback" role="status" aria-live="polite"></p>'
         f'<script type="application/json" class="qantar-exercise__key">{key}</script></section>'
@@ -173,25 +107,7 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
 
 def describe_answer(exercise: Exercise) -> str:
     """The key in words, for the instructor edition."""
-    if exercise.kind == "choice":
-        return exercise.answer
-    if exercise.kind == "multiple":
-        return "; ".join(exercise.answer)
-    if exercise.kind == "number":
-        tolerance = (
-            f" (± {exercise.tolerance:g})"
-            if exercise.tolerance
-            else f" (± {exercise.relative_tolerance:.0%})"
-            if exercise.relative_tolerance
-            else ""
-        )
-        unit = f" {exercise.unit}" if exercise.unit else ""
-        return f"{exercise.answer:g}{unit}{tolerance}"
-    if exercise.kind == "order":
-        return " → ".join(exercise.items)
-    if exercise.kind == "match":
-        return "; ".join(f"{left} → {right}" for left, right in exercise.pairs)
-    return repr(exercise.solution)
+    return KINDS[exercise.kind].describe(exercise)
 
 
 def render_worked_solution(exercise: Exercise) -> str:
@@ -201,7 +117,7 @@ def render_worked_solution(exercise: Exercise) -> str:
         f"<p><strong>Answer:</strong> {escape(describe_answer(exercise))}</p>",
         f"<p>{inline_markup(exercise.feedback_correct)}</p>",
     ]
-    if exercise.kind == "code":
+    if exercise.solution_code:
         parts.append(f"<pre><code>{escape(exercise.solution_code)}</code></pre>")
     for mistake in exercise.mistakes:
         parts.append(

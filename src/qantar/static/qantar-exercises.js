@@ -1,5 +1,5 @@
 /* Self-checking exercises in the built book: no kernel, no network.
-   The rules mirror qantar/exercises/checking.py; the tests feed the same answers to both. */
+   The rules mirror qantar/exercises/kinds.py; the tests feed the same answers to both. */
 (function () {
   "use strict";
 
@@ -31,50 +31,64 @@
       keys.every(function (k) { return a[k] === b[k]; });
   }
 
-  function equal(kind, given, expected, key) {
-    if (kind === "choice") return given === expected;
-    if (kind === "multiple") return Array.isArray(expected) && sameSet(given, expected);
-    if (kind === "number") {
-      var number = typeof expected === "number" ? expected : parseNumber(expected);
-      return number !== null && numbersAgree(given, number, key);
-    }
-    if (kind === "order") return Array.isArray(expected) && sameList(given, expected);
-    if (kind === "match") return expected !== null && typeof expected === "object" && sameMapping(given, expected);
-    return false;
+  /* One function per kind of question, as qantar/exercises/kinds.py has one class per kind.
+     kind(form, key) reads the form: {problem: "..."} when it is not a complete answer, else
+     {right: the key's answer (in the bank's own field names), matches: function (expected)},
+     where matches compares the answer read with the right answer or with a named mistake.
+     A new kind adds one function here (or a book adds one to window.qantarExerciseKinds). */
+  function selected(form) {
+    var selects = Array.prototype.slice.call(form.querySelectorAll("select"));
+    return selects.some(function (s) { return !s.value; }) ? null : selects;
   }
 
-  /* What the form holds, or {problem: "..."} when it is not a complete answer. */
-  function readAnswer(section, kind) {
-    var form = section.querySelector("form");
-    if (kind === "choice") {
+  var KINDS = {
+    choice: function (form, key) {
       var picked = form.querySelector("input:checked");
-      return picked ? { value: picked.value } : { problem: "No answer yet. Choose one option." };
-    }
-    if (kind === "multiple") {
-      var boxes = Array.prototype.slice.call(form.querySelectorAll("input:checked"));
-      if (!boxes.length) return { problem: "No answer yet. Choose every option that applies." };
-      return { value: boxes.map(function (box) { return box.value; }) };
-    }
-    if (kind === "number") {
+      if (!picked) return { problem: "No answer yet. Choose one option." };
+      return { right: key.answer, matches: function (expected) { return picked.value === expected; } };
+    },
+    multiple: function (form, key) {
+      var values = Array.prototype.slice.call(form.querySelectorAll("input:checked")).map(function (box) {
+        return box.value;
+      });
+      if (!values.length) return { problem: "No answer yet. Choose every option that applies." };
+      return { right: key.answer, matches: function (expected) {
+        return Array.isArray(expected) && sameSet(values, expected);
+      } };
+    },
+    number: function (form, key) {
       var text = form.querySelector("input").value;
       if (!text.trim()) return { problem: "No answer yet. Enter a number." };
       var number = parseNumber(text);
-      return number === null ? { problem: "Expected a number; '" + text + "' is not a number." } : { value: number };
-    }
-    var selects = Array.prototype.slice.call(form.querySelectorAll("select"));
-    if (selects.some(function (s) { return !s.value; })) {
-      return { problem: kind === "order" ? "Put every item in order." : "Pair every item with its partner." };
-    }
-    if (kind === "order") {
+      if (number === null) return { problem: "Expected a number; '" + text + "' is not a number." };
+      return { right: key.answer, matches: function (expected) {
+        var target = typeof expected === "number" ? expected : parseNumber(expected);
+        return target !== null && numbersAgree(number, target, key);
+      } };
+    },
+    order: function (form, key) {
+      var selects = selected(form);
+      if (!selects) return { problem: "Put every item in order." };
       var positions = selects.map(function (s) { return s.value; });
       if (new Set(positions).size !== positions.length) return { problem: "Give each item a different position." };
-      return { value: selects.slice().sort(function (a, b) { return a.value - b.value; })
-                              .map(function (s) { return s.dataset.item; }) };
+      var ordered = selects.slice().sort(function (a, b) { return a.value - b.value; })
+                           .map(function (s) { return s.dataset.item; });
+      return { right: key.items, matches: function (expected) {
+        return Array.isArray(expected) && sameList(ordered, expected);
+      } };
+    },
+    match: function (form, key) {
+      var selects = selected(form);
+      if (!selects) return { problem: "Pair every item with its partner." };
+      var pairs = {};
+      selects.forEach(function (s) { pairs[s.dataset.item] = s.value; });
+      return { right: key.pairs, matches: function (expected) {
+        return expected !== null && typeof expected === "object" && sameMapping(pairs, expected);
+      } };
     }
-    var pairs = {};
-    selects.forEach(function (s) { pairs[s.dataset.item] = s.value; });
-    return { value: pairs };
-  }
+  };
+  var extra = window.qantarExerciseKinds || {};
+  Object.keys(extra).forEach(function (name) { KINDS[name] = extra[name]; });
 
   function show(section, correct, message, key) {
     var feedback = section.querySelector(".qantar-exercise__feedback");
@@ -90,12 +104,14 @@
 
   function check(section) {
     var key = JSON.parse(section.querySelector(".qantar-exercise__key").textContent);
-    var answer = readAnswer(section, key.kind);
+    var kind = KINDS[key.kind];
+    if (!kind) return show(section, false, "This kind of question cannot be checked in the page.", key);
+    var answer = kind(section.querySelector("form"), key);
     if (answer.problem) return show(section, false, answer.problem, key);
     var hint = key.hint ? " Hint: " + key.hint : "";
-    if (equal(key.kind, answer.value, key.answer, key)) return show(section, true, key.correct, key);
+    if (answer.matches(answer.right)) return show(section, true, key.correct, key);
     for (var i = 0; i < key.mistakes.length; i++) {
-      if (equal(key.kind, answer.value, key.mistakes[i].answer, key)) {
+      if (answer.matches(key.mistakes[i].answer)) {
         return show(section, false, key.mistakes[i].feedback + hint, key);
       }
     }
