@@ -88,3 +88,15 @@ def test_a_bad_edition_is_refused_by_name(monkeypatch):
         settings.edition()
     monkeypatch.setenv("QANTAR_EDITION", " Instructor ")
     assert settings.edition() == "instructor"
+
+
+def test_a_book_may_choose_its_edition_and_the_notebooks_it_runs_follow(monkeypatch):
+    monkeypatch.delenv("QANTAR_EDITION", raising=False)
+    with pytest.raises(ValueError, match="qantar_edition must be 'public' or 'instructor', not 'teacher'"):
+        settings.use_edition("teacher")
+    assert settings.edition() == "public"
+    settings.use_edition("Instructor")
+    assert settings.edition() == "instructor"
+    import os
+
+    assert os.environ["QANTAR_EDITION"] == "instructor"  # what a kernel started by the build inherits

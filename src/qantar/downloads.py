@@ -228,29 +228,14 @@ def withheld_question(spec: dict, exercise) -> dict:
     Its sources are left out too: their ids name what they report (``..._russia_declines``),
     which would give the answer away, and the public page does not show them either.
     """
-    from qantar.exercises.render import display_order
+    from qantar.exercises.kinds import KINDS
 
     public = {"id": exercise.id, "kind": exercise.kind, "status": "assessed", "key": "withheld"}
     if exercise.title:
         public["title"] = exercise.title
     public["points"] = spec.get("points", 1)
     public["prompt"] = exercise.prompt
-    kind = exercise.kind
-    if kind in ("choice", "multiple"):
-        public["options"] = list(exercise.options)
-    elif kind == "number" and exercise.unit:
-        public["unit"] = exercise.unit
-    elif kind == "order":
-        # Never the answer's order: sorted, or the page's scrambled order if sorting gives the answer.
-        items = sorted(exercise.items)
-        public["items"] = items if items != list(exercise.items) else display_order(exercise)
-    elif kind == "match":
-        public["items"] = [left for left, _ in exercise.pairs]
-        public["options"] = exercise.match_options
-    elif kind == "code":
-        public["variable"] = exercise.variable
-        if exercise.unit:
-            public["unit"] = exercise.unit
+    public.update(KINDS[exercise.kind].spec(exercise, public=True))
     return public
 
 
@@ -537,10 +522,7 @@ def _downloads_directive():
 
 
 def setup(app) -> dict:
-    app.add_directive("downloads", _downloads_directive())
-    # After sphinx-book-theme's add_header_buttons (priority 501), which builds the menu.
-    app.connect("html-page-context", add_notebook_button, priority=600)
-    app.connect("build-finished", write_downloads, priority=800)
-    # Last of all: the site zip holds everything the other handlers wrote.
-    app.connect("build-finished", write_site_zip, priority=999)
+    """Kept for books that list ``qantar.downloads`` themselves: the downloads are part of the
+    book's one extension, :mod:`qantar.sphinxext`, which this loads."""
+    app.setup_extension("qantar.sphinxext")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -52,6 +52,15 @@ def edition() -> str:
     return value
 
 
+def use_edition(value: str) -> None:
+    """Build the given edition (a book's ``qantar_edition``). The notebooks the build runs are
+    child processes, so the choice goes into their environment as ``QANTAR_EDITION``."""
+    value = str(value).strip().lower()
+    if value not in EDITIONS:
+        raise ValueError(f"qantar_edition must be 'public' or 'instructor', not '{value}'")
+    os.environ["QANTAR_EDITION"] = value
+
+
 def use_book(root: Path | str | None) -> None:
     """Say which book is being built (its source folder), or None to forget it."""
     global _book_root

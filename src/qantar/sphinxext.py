@@ -18,6 +18,7 @@ from sphinx.util.docutils import SphinxDirective
 from qantar import __version__, settings
 from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
+from qantar.freshness import page_dependencies
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -265,79 +266,14 @@ class TeachingNotesDirective(SphinxDirective):
         return [box]
 
 
-# Which tables each package call reads: a chapter depends on exactly the tables it uses.
-TABLES_READ_BY = {
-    "claims_for": {"claims"},
-    "claims_summary": {"claims"},
-    "claims_explorer": {"claims"},
-    "claims_figure": {"claims"},
-    "quantities": {"claims"},
-    "timeline_between": {"timeline"},
-    "timeline_explorer": {"timeline"},
-    "timeline_figure": {"timeline"},
-    "reactions_by_actor": {"reactions"},
-    "reactions_explorer": {"reactions"},
-    "reactions_figure": {"reactions"},
-    "stance_table": {"reactions"},
-    "excerpt": {"excerpts"},
-    "excerpts": {"excerpts"},
-    "timeline_chart": {"timeline", "sources"},
-    "claims_chart": {"claims", "sources"},
-    "reactions_chart": {"reactions", "sources"},
-    "places_map": {"timeline", "places"},
-}
-# Data files that are not tables, read by package calls.
-FILES_READ_BY = {"places_map": ["geo/kazakhstan.geojson"]}
 NOTEBOOK_MARK = "```{code-cell}"
 
 
-def tables_used(code: str, all_tables: list[str]) -> set[str]:
-    """The tables a piece of code reads, from its ``load("name")`` calls and the views it calls.
-
-    A ``load`` whose argument is not a plain string cannot be resolved, so it counts as all tables.
-    """
-    import re
-
-    used = {"sources"}  # every view adds the sources of its rows
-    for name in re.findall(r"\bload\(\s*([^)]*?)\s*[,)]", code):
-        literal = re.fullmatch(r"[\"']([a-z_]+)[\"']", name)
-        used |= {literal.group(1)} if literal else set(all_tables)
-    for function, tables in TABLES_READ_BY.items():
-        if re.search(rf"\b{function}\(", code):
-            used |= tables
-    return used & set(all_tables)
-
-
 def chapter_dependencies(app: Sphinx, text: str) -> list[Path]:
-    """The files whose content decides a notebook page's outputs: its tables, its bank files, the package, the lock."""
-    import re
-
-    from qantar.exercises.bank import load_bank
-
-    folder = book_data_dir(app)
-    tables = read_package(folder)
-    used = tables_used(text, list(tables))
-    files: set[Path] = {folder / PACKAGE_FILE}
-    exercise_ids = re.findall(r'\bexercise\(\s*["\']([a-z0-9-]+)["\']', text)
-    if exercise_ids:
-        bank = load_bank(Path(app.srcdir) / "exercises")
-        for exercise_id in exercise_ids:
-            if exercise_id in bank:
-                item = bank[exercise_id]
-                files.add(Path(app.srcdir) / item.file)
-                if item.solution_code:
-                    used |= tables_used(item.solution_code, list(tables))
-        used |= {"excerpts"}  # the bank is checked against the excerpts and sources when it loads
-    files |= {tables[name].path for name in used}
-    for function, extra in FILES_READ_BY.items():
-        if re.search(rf"\b{function}\(", text):
-            files |= {folder / name for name in extra if (folder / name).is_file()}
-    package = Path(__file__).parent
-    files |= {path for path in package.rglob("*") if path.suffix in (".py", ".js", ".css") and path.is_file()}
-    lock = Path(app.srcdir) / "requirements" / "lock.txt"
-    if lock.is_file():
-        files.add(lock)
-    return sorted(files)
+    """The files whose content decides a notebook page's outputs (see :mod:`qantar.freshness`)."""
+    return page_dependencies(
+        text, book_data_dir(app), Path(app.srcdir) / "exercises", Path(app.srcdir) / "requirements" / "lock.txt"
+    )
 
 
 def fingerprint_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -367,8 +303,11 @@ def fingerprint_notebook_inputs(app: Sphinx, docname: str, source: list[str]) ->
 
 def use_this_book(app: Sphinx, config=None) -> None:
     """Tell :mod:`qantar.settings` which book is being built, so that the tables and the question
-    bank are this book's, whatever folder ``jupyter-book build`` was started from."""
+    bank are this book's, whatever folder ``jupyter-book build`` was started from, and which
+    edition (``qantar_edition`` in the configuration, else ``$QANTAR_EDITION``)."""
     settings.use_book(app.srcdir)
+    if app.config.qantar_edition:
+        settings.use_edition(app.config.qantar_edition)
 
 
 def book_data_dir(app: Sphinx) -> Path:
@@ -530,20 +469,37 @@ def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: d
 
 
 def setup(app: Sphinx) -> dict:
+    """The book's one extension: every registration, in the order of the build's events."""
+    from qantar import downloads
+
+    # Settings a book may give in _config.yml (sphinx.config); the environment is the fallback.
+    app.add_config_value("qantar_edition", None, "env", types=[str, type(None)])  # public | instructor
+    app.add_config_value("qantar_launch", {}, "html", types=[dict])  # filled from launch_buttons
+    # Directives of the pages.
     app.add_directive("excerpt", ExcerptDirective)
     app.add_directive("data-table", DataTableDirective)
     app.add_directive("source-list", SourceListDirective)
     app.add_directive("glossary-list", GlossaryListDirective)
     app.add_directive("teaching-notes", TeachingNotesDirective)
     app.add_directive("corrections-list", CorrectionsListDirective)
+    app.add_directive("downloads", downloads._downloads_directive())
+    # config-inited: which book and edition; the launch settings, before the theme reads them.
     app.connect("config-inited", use_this_book, priority=100)
-    app.connect("builder-inited", check_data)
-    app.connect("source-read", fingerprint_notebook_inputs)
-    app.connect("builder-inited", add_static_files)
-    app.connect("html-page-context", add_figure_scripts)
     app.connect("config-inited", take_over_launch_buttons, priority=900)
+    # builder-inited: a broken table stops the build before any page is read; the page assets.
+    app.connect("builder-inited", check_data)
+    app.connect("builder-inited", add_static_files)
+    # source-read: a notebook page re-runs when anything it reads changes.
+    app.connect("source-read", fingerprint_notebook_inputs)
+    # html-page-context: figure scripts; after the theme's header buttons (priority 501), the
+    # launch and notebook buttons; last, the scripts the book never runs are dropped.
+    app.connect("html-page-context", add_figure_scripts)
     app.connect("html-page-context", add_launch_buttons, priority=600)
+    app.connect("html-page-context", downloads.add_notebook_button, priority=600)
     app.connect("html-page-context", drop_unused_scripts, priority=900)
+    # build-finished: the class pack and notebooks; last of all, the site zip of everything.
+    app.connect("build-finished", downloads.write_downloads, priority=800)
+    app.connect("build-finished", downloads.write_site_zip, priority=999)
     app.add_css_file("qantar.css")
     app.add_css_file("qantar-figures.css")
     app.add_js_file("qantar-exercises.js", defer="defer")
