@@ -167,3 +167,31 @@ def test_the_chapter_runs_on_a_fresh_kernel(slug):
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", cell.source
             assert output.get("name") != "stderr", f"{slug} wrote to stderr: {output.get('text', '')[:300]}"
+
+
+def unused_imports(code: str) -> list[str]:
+    """Names a piece of code imports and never uses."""
+    import ast
+
+    tree = ast.parse(code)
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                imported[(alias.asname or alias.name).split(".")[0]] = node.lineno
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return sorted(set(imported) - used)
+
+
+def test_the_unused_import_finder_finds_one():
+    assert unused_imports("from qantar import load, excerpt\nexcerpt('x')") == ["load"]
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "chapters").glob("*.md")), ids=lambda p: p.name)
+def test_no_chapter_imports_a_name_it_never_uses(path):
+    from qantar.freshness import code_cells
+
+    cells = code_cells(path.read_text(encoding="utf-8"))
+    if not cells:
+        pytest.skip("not a notebook page")
+    assert not unused_imports("\n".join(cells)), f"{path.name}: imported but never used"
