@@ -184,3 +184,66 @@ def table_html(frame, columns: list[str] | None = None, max_rows: int | None = N
     shown = shown.astype(object).where(shown.notna(), "")  # an unknown value is an empty cell, not "<NA>"
     table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes=["qantar-table", "table"])
     return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="Table">{table}</div>'
+
+
+# Single values the chapters quote in their prose, read from the tables (never typed).
+
+
+def _number(value):
+    """An int when the figure is whole (2030), else the float (77.18)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def claim_value(claim_id: str, folder=None):
+    """The value of one claim of the ledger, by its ``claim_id``."""
+    claims = load("claims", folder)
+    rows = claims[claims["claim_id"] == claim_id]
+    if rows.empty:
+        raise DataError("data/claims.csv", f"no claim with claim_id '{claim_id}'")
+    return _number(rows["value"].iloc[0])
+
+
+def indicator_value(indicator: str, *, year: int | None = None, source_id: str | None = None, folder=None):
+    """The value of ``indicator`` in ``year`` and/or from ``source_id``: one figure, or an error naming the
+    disagreement when the rows that match give different values."""
+    indicators = load("indicators", folder)
+    rows = indicators[indicators["indicator"] == indicator]
+    if year is not None:
+        rows = rows[rows["year"] == year]
+    if source_id is not None:
+        rows = rows[rows["source_id"] == source_id]
+    # Several sources giving the same figure are one figure; sources that disagree must be told apart.
+    if rows.empty or rows["value"].nunique() != 1:
+        raise DataError(
+            "data/indicators.csv",
+            f"{len(rows)} rows with {rows['value'].nunique()} values for indicator '{indicator}' (year {year}, "
+            f"source {source_id}); name the source to choose one",
+        )
+    return _number(rows["value"].iloc[0])
+
+
+def timeline_event(
+    *, source_id: str | None = None, date: str | None = None, containing: str | None = None, folder=None
+) -> str:
+    """The event text of the one timeline row that cites ``source_id``, is dated ``date`` and/or
+    contains the words ``containing``."""
+    timeline = load("timeline", folder)
+    rows = timeline
+    if source_id is not None:
+        rows = rows[rows["source_id"] == source_id]
+    if date is not None:
+        rows = rows[rows["date"] == pd.Timestamp(date)]
+    if containing is not None:
+        rows = rows[rows["event"].str.contains(containing, regex=False)]
+    if len(rows) != 1:
+        raise DataError(
+            "data/timeline.csv",
+            f"{len(rows)} rows for source {source_id}, date {date}, words {containing!r}; expected one",
+        )
+    return rows["event"].iloc[0]
+
+
+def long_date(timestamp) -> str:
+    """A date as the prose writes it: 6 January 2022."""
+    timestamp = pd.Timestamp(timestamp)
+    return f"{timestamp.day} {timestamp:%B %Y}"
