@@ -336,3 +336,25 @@ def test_vega_loads_only_on_pages_with_a_figure(built_book: Path):
         assert ("vendor/vega.min.js" in text) == has_figure, page.relative_to(built_book)
     vendored = built_book / "_static" / "vendor"
     assert {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"} <= {p.name for p in vendored.iterdir()}
+
+
+def test_the_people_figure_marks_every_event_that_names_each_person():
+    from qantar.data import load
+    from qantar.figures import people_figure
+
+    people = ["Karim Masimov", "Samat Abish"]
+    figure = people_figure(people)
+    axis = figure.axes[0]
+    marks = sum(len(collection.get_offsets()) for collection in axis.collections)
+    timeline = load("timeline")
+    names = timeline["actors"].fillna("").str.split("; ")
+    in_categories = timeline["category"].isin(["protest", "government", "politics", "justice"])
+    expected = sum(int((names.apply(lambda a, p=p: p in a) & in_categories).sum()) for p in people)
+    assert marks == expected > 0
+    assert [label.get_text() for label in axis.get_yticklabels()] == people
+    assert {text.get_text() for text in axis.get_legend().get_texts()} <= {
+        "protest",
+        "government",
+        "politics",
+        "justice",
+    }

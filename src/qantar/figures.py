@@ -142,3 +142,36 @@ def map_figure():
     figure.tight_layout()
     plt.close(figure)
     return figure
+
+
+def people_figure(people: list[str], categories: tuple[str, ...] = ("protest", "government", "politics", "justice")):
+    """One row per person: a marker for each timeline event that names them, by category (shape and colour)."""
+    timeline = load("timeline")
+    names = timeline["actors"].fillna("").str.split("; ")
+    figure, axis = plt.subplots(figsize=(8, 3.8))
+    for index, category in enumerate(categories):
+        for row, person in enumerate(people):
+            chosen = names.apply(lambda actors, person=person: person in actors) & (timeline["category"] == category)
+            days = timeline.loc[chosen, "date"]
+            axis.scatter(
+                days,
+                [row] * len(days),
+                marker=MARKERS[index],
+                color=PALETTE[index],
+                s=70,
+                edgecolor="black",
+                linewidth=0.5,
+                label=category if row == 0 else None,
+            )
+    axis.set_yticks(range(len(people)), people)
+    axis.invert_yaxis()
+    axis.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=[1, 7]))
+    axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
+    axis.grid(axis="x", color="#dddddd", linewidth=0.6)
+    axis.spines[["top", "right"]].set_visible(False)
+    axis.legend(
+        loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="category", title_fontsize=8, frameon=False
+    )
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
