@@ -31,12 +31,58 @@ class WrongShape(ValueError):
     """The answer is not of the form the question asks for; the message says what is expected."""
 
 
-def as_number(value: Any, what: str) -> float:
-    """A number from an int, a float, a NumPy scalar or a numeric string ('2,030' included)."""
+# The one normalisation of answers, the same for the Python check, the notebook widget, the
+# assignment's form check and (for what a page form can hold) the page script.
+QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
+SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def canonical_text(value: str) -> str:
+    """Text as the check compares it: curly quotes straight, runs of spaces as one, no spaces at the ends."""
+    return SPACES.sub(" ", value.translate(QUOTES)).strip()
+
+
+def pick(value: Any, choices, what: str) -> str:
+    """The one of ``choices`` that ``value`` names, compared as canonical text without regard to case."""
+    if not isinstance(value, str):
+        raise WrongShape(f"Expected one of {what} as text: {', '.join(choices)}.")
+    wanted = canonical_text(value).casefold()
+    for choice in choices:
+        if canonical_text(choice).casefold() == wanted:
+            return choice
+    raise WrongShape(f"'{canonical_text(value)}' is not one of {what}: {', '.join(choices)}.")
+
+
+def as_number(value: Any, what: str, unit: str | None = None) -> float:
+    """A number from an int, a float, a NumPy scalar or a numeric string.
+
+    A string may have thousands separators ('2,030', '2 030'), a decimal comma with one or two
+    digits after it ('77,18'), and a trailing '%' or the question's unit ('225 people').
+    """
     if isinstance(value, bool) or value is None:
         raise WrongShape(f"Expected {what}, got {value!r}.")
     if isinstance(value, str):
-        cleaned = value.strip().replace(",", "").replace("\u202f", "").replace(" ", "")
+        cleaned = SPACES.sub("", value)
+        for suffix in ("%", *((unit.replace(" ", ""),) if unit else ())):
+            if cleaned.casefold().endswith(suffix.casefold()) and len(cleaned) > len(suffix):
+                cleaned = cleaned[: -len(suffix)]
+                break
+        if re.fullmatch(r"[-+]?\d+,\d{1,2}", cleaned):  # a decimal comma: 77,18
+            cleaned = cleaned.replace(",", ".")
+        elif re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", cleaned):  # thousands: 2,030
+            cleaned = cleaned.replace(",", "")
         if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", cleaned):
             raise WrongShape(f"Expected {what}; '{value}' is not a number.")
         return float(cleaned)
@@ -216,12 +262,7 @@ class Choice(_OptionsKind):
         return exercise.answer
 
     def normalise(self, exercise, answer):
-        if not isinstance(answer, str):
-            raise WrongShape(f"Expected one of the options as text: {', '.join(exercise.options)}.")
-        chosen = answer.strip()
-        if chosen not in exercise.options:
-            raise WrongShape(f"'{chosen}' is not one of the options: {', '.join(exercise.options)}.")
-        return chosen
+        return pick(answer, exercise.options, "the options")
 
     def expected_form(self, exercise):
         return "Choose one option."
@@ -256,10 +297,7 @@ class Multiple(_OptionsKind):
 
     def normalise(self, exercise, answer):
         chosen = as_text_list(answer, "the options that apply")
-        stray = [item for item in chosen if item not in exercise.options]
-        if stray:
-            raise WrongShape(f"'{stray[0]}' is not one of the options: {', '.join(exercise.options)}.")
-        return frozenset(chosen)
+        return frozenset(pick(item, exercise.options, "the options") for item in chosen)
 
     def expected_form(self, exercise):
         return "Choose every option that applies."
@@ -332,7 +370,7 @@ class Number(Kind, _Tolerant):
 
     def normalise(self, exercise, answer):
         unit = f" (in {exercise.unit})" if exercise.unit else ""
-        return as_number(answer, f"a number{unit}")
+        return as_number(answer, f"a number{unit}", exercise.unit)
 
     def agrees(self, exercise, given, expected):
         return numbers_agree(given, expected, exercise.tolerance, exercise.relative_tolerance)
@@ -395,6 +433,10 @@ class Order(Kind):
 
     def normalise(self, exercise, answer):
         ordered = as_text_list(answer, f"all {len(exercise.items)} items in order")
+        try:
+            ordered = [pick(item, exercise.items, "the items") for item in ordered]
+        except WrongShape:
+            ordered = []
         if sorted(ordered) != sorted(exercise.items):
             raise WrongShape(
                 f"Expected each of these {len(exercise.items)} items once, in order: "
@@ -487,10 +529,24 @@ class Match(Kind):
         if not isinstance(answer, dict):
             raise WrongShape("Expected a dictionary that pairs each item with its partner.")
         lefts = [left for left, _ in exercise.pairs]
-        missing = [left for left in lefts if left not in answer]
+        given = {canonical_text(str(left)).casefold(): right for left, right in answer.items()}
+        missing = [left for left in lefts if canonical_text(left).casefold() not in given]
         if missing:
             raise WrongShape(f"Pair every item: '{missing[0]}' has no partner.")
-        return {left: str(answer[left]).strip() if answer[left] is not None else "" for left in lefts}
+        partners = self._partners(exercise)
+        paired = {}
+        for left in lefts:
+            right = given[canonical_text(left).casefold()]
+            text = canonical_text(str(right)) if right is not None else ""
+            # A partner is read like an option (case and quotes aside); an unknown one stays as it is.
+            paired[left] = next((p for p in partners if canonical_text(p).casefold() == text.casefold()), text)
+        return paired
+
+    @staticmethod
+    def _partners(exercise) -> list[str]:
+        options = getattr(exercise, "options", ())
+        pairs = getattr(exercise, "pairs", ())
+        return list(options) + [right for _, right in pairs] + list(getattr(exercise, "distractors", ()))
 
     def expected_form(self, exercise):
         return "Pair every item with its partner."
@@ -530,6 +586,8 @@ class Match(Kind):
             given = self.normalise(probe, answer)
         except WrongShape as problem:
             return str(problem)
+        known = {canonical_text(right).casefold(): right for right in rights}
+        given = {left: known.get(canonical_text(value).casefold(), value) for left, value in given.items()}
         stray = [value for value in given.values() if value not in rights]
         if stray:
             return f"'{stray[0]}' is not one of the possible partners: {', '.join(sorted(rights))}."

@@ -3,8 +3,22 @@
 (function () {
   "use strict";
 
-  function parseNumber(text) {
-    var cleaned = String(text).trim().replace(/[,\s\u202f]/g, "");
+  /* The one normalisation of numbers (qantar/exercises/kinds.py, as_number): thousands separators
+     (2,030; 2 030), a decimal comma with one or two digits after it (77,18), a trailing % or the
+     question's unit. */
+  function parseNumber(text, unit) {
+    var cleaned = String(text).replace(/[\s\u00a0\u202f]+/g, "");
+    var suffixes = ["%"].concat(unit ? [String(unit).replace(/\s+/g, "")] : []);
+    for (var i = 0; i < suffixes.length; i++) {
+      var suffix = suffixes[i];
+      if (cleaned.length > suffix.length &&
+          cleaned.slice(-suffix.length).toLowerCase() === suffix.toLowerCase()) {
+        cleaned = cleaned.slice(0, -suffix.length);
+        break;
+      }
+    }
+    if (/^[-+]?\d+,\d{1,2}$/.test(cleaned)) cleaned = cleaned.replace(",", ".");
+    else if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(cleaned)) cleaned = cleaned.replace(/,/g, "");
     if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(cleaned)) return null;
     return parseFloat(cleaned);
   }
@@ -59,8 +73,11 @@
     number: function (form, key) {
       var text = form.querySelector("input").value;
       if (!text.trim()) return { problem: "No answer yet. Enter a number." };
-      var number = parseNumber(text);
-      if (number === null) return { problem: "Expected a number; '" + text + "' is not a number." };
+      var number = parseNumber(text, key.unit);
+      if (number === null) {
+        return { problem: "Expected a number" + (key.unit ? " (in " + key.unit + ")" : "") +
+                          "; '" + text + "' is not a number." };
+      }
       return { right: key.answer, matches: function (expected) {
         var target = typeof expected === "number" ? expected : parseNumber(expected);
         return target !== null && numbersAgree(number, target, key);
