@@ -51,10 +51,14 @@ def command_excerpt(arguments: argparse.Namespace) -> int:
 
 
 def command_assign(arguments: argparse.Namespace) -> int:
-    from qantar.instructor import assign, select_exercises
+    from qantar.instructor import assign, practice_warning, select_exercises
 
     ids = [i.strip() for i in arguments.exercises.split(",") if i.strip()] if arguments.exercises else None
-    outputs = assign(select_exercises(arguments.chapter, ids), arguments.name, Path(arguments.out))
+    exercises = select_exercises(arguments.chapter, ids, assessed_only=arguments.assessed_only)
+    warning = practice_warning(exercises)
+    if warning:
+        print(warning, file=sys.stderr)
+    outputs = assign(exercises, arguments.name, Path(arguments.out))
     print(f"student notebook:  {outputs['student']}")
     print(f"autograder zip:    {outputs['autograder']}")
     print(f"solution notebook: {outputs['solution']} (keep it private)")
@@ -112,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--exercises", metavar="ID,ID,...", help="these exercises, in this order")
     assign.add_argument("--name", required=True, help="the assignment's name (becomes the notebook's file name)")
     assign.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder for the outputs")
+    assign.add_argument(
+        "--assessed-only",
+        action="store_true",
+        help="leave out practice questions (their keys are public in the book)",
+    )
     assign.set_defaults(run=command_assign)
     grade = commands.add_parser("grade", help="grade a folder of submissions with otter-grader into a gradebook")
     grade.add_argument("--autograder", required=True, metavar="ZIP", help="the zip that `qantar assign` made")

@@ -144,8 +144,11 @@ def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNo
     return notebook
 
 
-def select_exercises(chapter: str | None = None, ids: list[str] | None = None) -> list[Exercise]:
-    """The exercises of one chapter, or the listed ids, in order; an unknown name raises AssignError."""
+def select_exercises(
+    chapter: str | None = None, ids: list[str] | None = None, *, assessed_only: bool = False
+) -> list[Exercise]:
+    """The exercises of one chapter, or the listed ids, in order (only the assessed ones if asked);
+    an unknown name, or nothing left to assign, raises AssignError."""
     if bool(chapter) == bool(ids):
         raise AssignError("give either --chapter or --exercises")
     if chapter:
@@ -153,8 +156,24 @@ def select_exercises(chapter: str | None = None, ids: list[str] | None = None) -
         if not chosen:
             chapters = sorted({e.chapter for e in load_bank().values()})
             raise AssignError(f"no exercises for chapter '{chapter}'; the chapters are: {', '.join(chapters)}")
-        return chosen
-    return [get_exercise(exercise_id) for exercise_id in ids]
+    else:
+        chosen = [get_exercise(exercise_id) for exercise_id in ids]
+    if assessed_only:
+        chosen = [e for e in chosen if e.status == "assessed"]
+        if not chosen:
+            raise AssignError("none of these exercises is assessed (status: assessed); nothing to assign")
+    return chosen
+
+
+def practice_warning(exercises: list[Exercise]) -> str | None:
+    """A warning when an assignment includes practice questions, whose keys the public book shows."""
+    practice = [e.id for e in exercises if e.status != "assessed"]
+    if not practice:
+        return None
+    return (
+        f"warning: {len(practice)} of {len(exercises)} questions are practice questions, whose keys are "
+        f"public in the book ({', '.join(practice)}); use --assessed-only to leave them out"
+    )
 
 
 def assign(exercises: list[Exercise], name: str, out: Path) -> dict[str, Path]:
