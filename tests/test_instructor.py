@@ -159,6 +159,15 @@ def graded(assignment, tmp_path_factory):
 
     fill(student, folder / "forged-print.ipynb", {}, edit=shadow)
 
+    def saved_by_vs_code(notebook):  # VS Code names the kernel after the student's own environment
+        notebook.metadata["kernelspec"] = {
+            "name": ".venv",
+            "display_name": ".venv (Python 3.11.7)",
+            "language": "python",
+        }
+
+    fill(student, folder / "vscode.ipynb", right, edit=saved_by_vs_code)
+
     gradebook = folder.parent / "gradebook.csv"
     rows = grade(assignment["autograder"], folder, gradebook, jobs=2, timeout=TIMEOUT)
     with gradebook.open(encoding="utf-8") as handle:
@@ -197,6 +206,11 @@ def test_bad_submissions_get_a_clear_status_and_no_points(graded, name, status, 
     row = graded["rows"][name]
     assert row.status == status and message in row.message
     assert row.total == 0
+
+
+def test_a_notebook_saved_with_another_kernel_name_is_graded_with_the_books_kernel(graded):
+    row = graded["rows"]["vscode.ipynb"]
+    assert row.status == "graded" and row.total == graded["possible"], row.message
 
 
 def test_a_raising_cell_costs_only_its_question(graded):

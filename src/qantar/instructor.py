@@ -386,6 +386,19 @@ def inspect_submission(path: Path) -> str | None:
     return None
 
 
+# The kernel a submission runs on: the book's own Python, whatever the notebook was saved with
+# (VS Code names the kernel after the student's environment; JupyterHub after its image).
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def use_the_books_kernel(path: Path) -> None:
+    """Point the notebook at ``path`` (a private copy) to the book's Python kernel."""
+    notebook = nbformat.read(path, as_version=4)
+    if notebook.metadata.get("kernelspec", {}).get("name") != KERNELSPEC["name"]:
+        notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+        nbformat.write(notebook, path)
+
+
 def _grade_in_child(autograder: Path, copy: Path, out: Path, log: Path) -> None:
     """In a forked child: a process group of its own, output to the log, then otter-grader's runner."""
     os.setsid()
@@ -436,6 +449,7 @@ class Grading:
         self.work = Path(tempfile.mkdtemp(prefix="qantar-grade-"))
         self.copy = self.work / submission.name
         shutil.copyfile(submission, self.copy)
+        use_the_books_kernel(self.copy)
         self.out = self.work / "out"
         self.out.mkdir()
         self.log = self.work / "otter.log"
