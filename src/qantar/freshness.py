@@ -193,7 +193,8 @@ def page_dependencies(text: str, data_folder: Path, bank_folder: Path, lock: Pat
     (and the tables they refer to), the map geometries if it draws a map, the bank file of each
     question it shows and the tables that question's key is read from, the package, the lock file."""
     from qantar.data import PACKAGE_FILE, read_package
-    from qantar.exercises.bank import REFERENCE_PATTERN, load_bank
+    from qantar.exercises.bank import load_bank
+    from qantar.exercises.fields import REFERENCE_PATTERN
 
     tables = read_package(data_folder)
     cells = code_cells(text)

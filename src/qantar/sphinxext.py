@@ -311,9 +311,8 @@ def use_this_book(app: Sphinx, config=None) -> None:
 
 
 def book_data_dir(app: Sphinx) -> Path:
-    """The ``data/`` folder of the book being built, so that a copy of the book uses its own tables."""
-    folder = Path(app.srcdir) / "data"
-    return folder if folder.is_dir() else data_dir()
+    """The ``data/`` folder of the book being built (``settings`` knows the book from ``use_this_book``)."""
+    return data_dir()
 
 
 def check_data(app: Sphinx) -> None:

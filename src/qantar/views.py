@@ -245,5 +245,6 @@ def timeline_event(
 
 def long_date(timestamp) -> str:
     """A date as the prose writes it: 6 January 2022."""
-    timestamp = pd.Timestamp(timestamp)
-    return f"{timestamp.day} {timestamp:%B %Y}"
+    from qantar.sources import format_partial_date
+
+    return format_partial_date(pd.Timestamp(timestamp).date().isoformat())

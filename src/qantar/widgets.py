@@ -15,7 +15,7 @@ from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
 from qantar.exercises.kinds import KINDS
 from qantar.exercises.render import MIME_TYPE, edition, inline_markup
-from qantar.views import table_html  # noqa: F401  (chapters import it from here)
+from qantar.views import table_html
 
 
 class ExerciseForm:

@@ -19,19 +19,8 @@ from typing import Any
 import yaml
 
 from qantar.data import DataError, data_dir, repository_root
-from qantar.exercises.fields import (  # noqa: F401  (REFERENCE_PATTERN, table_figure: public names of the bank)
-    REFERENCE_PATTERN,
-    WITHHELD,
-    BankError,
-    _number,
-    _text,
-    _text_list,
-    figure_forms,
-    pair_sources,
-    table_figure,
-    table_key,
-)
-from qantar.exercises.kinds import KINDS, data_signature, reference_value  # noqa: F401  (reference_value: public)
+from qantar.exercises.fields import WITHHELD, BankError, _number, _text, _text_list, table_key
+from qantar.exercises.kinds import KINDS, data_signature
 
 STATUSES = ("practice", "assessed")
 COMMON_KEYS = {"id", "kind", "prompt", "points", "hint", "feedback", "mistakes", "sources", "status", "title"}

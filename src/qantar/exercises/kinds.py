@@ -233,6 +233,9 @@ class _OptionsKind(Kind):
     def parse_answer(self, value, file, question):
         raise NotImplementedError
 
+    def spec(self, exercise, *, public):
+        return {"options": list(exercise.options), **({} if public else {"answer": self.solution(exercise)})}
+
     def parse_withheld(self, spec, file, question):
         return {"options": _text_list(spec.get("options"), file, question, "options", minimum=2)}
 
@@ -254,9 +257,6 @@ class Choice(_OptionsKind):
 
     def parse_answer(self, value, file, question):
         return _text(value, file, question, "answer", required=True)
-
-    def spec(self, exercise, *, public):
-        return {"options": list(exercise.options), **({} if public else {"answer": exercise.answer})}
 
     def solution(self, exercise):
         return exercise.answer
@@ -288,9 +288,6 @@ class Multiple(_OptionsKind):
 
     def parse_answer(self, value, file, question):
         return _text_list(value, file, question, "answer", minimum=1)
-
-    def spec(self, exercise, *, public):
-        return {"options": list(exercise.options), **({} if public else {"answer": list(exercise.answer)})}
 
     def solution(self, exercise):
         return list(exercise.answer)
@@ -533,20 +530,15 @@ class Match(Kind):
         missing = [left for left in lefts if canonical_text(left).casefold() not in given]
         if missing:
             raise WrongShape(f"Pair every item: '{missing[0]}' has no partner.")
-        partners = self._partners(exercise)
         paired = {}
         for left in lefts:
             right = given[canonical_text(left).casefold()]
             text = canonical_text(str(right)) if right is not None else ""
             # A partner is read like an option (case and quotes aside); an unknown one stays as it is.
-            paired[left] = next((p for p in partners if canonical_text(p).casefold() == text.casefold()), text)
+            paired[left] = next(
+                (p for p in exercise.match_options if canonical_text(p).casefold() == text.casefold()), text
+            )
         return paired
-
-    @staticmethod
-    def _partners(exercise) -> list[str]:
-        options = getattr(exercise, "options", ())
-        pairs = getattr(exercise, "pairs", ())
-        return list(options) + [right for _, right in pairs] + list(getattr(exercise, "distractors", ()))
 
     def expected_form(self, exercise):
         return "Pair every item with its partner."
@@ -581,13 +573,11 @@ class Match(Kind):
         # Assignment notebooks made before the one serialiser call the two lists lefts and rights.
         lefts = shape.get("items", shape.get("lefts", ()))
         rights = set(shape.get("options", shape.get("rights", ())))
-        probe = SimpleNamespace(id="form", pairs=tuple((left, "") for left in lefts))
+        probe = SimpleNamespace(id="form", pairs=tuple((left, "") for left in lefts), match_options=sorted(rights))
         try:
             given = self.normalise(probe, answer)
         except WrongShape as problem:
             return str(problem)
-        known = {canonical_text(right).casefold(): right for right in rights}
-        given = {left: known.get(canonical_text(value).casefold(), value) for left, value in given.items()}
         stray = [value for value in given.values() if value not in rights]
         if stray:
             return f"'{stray[0]}' is not one of the possible partners: {', '.join(sorted(rights))}."

@@ -17,7 +17,7 @@ from typing import Any
 from docutils import nodes
 
 from qantar.exercises.bank import Exercise, load_bank
-from qantar.exercises.kinds import KINDS, display_order  # noqa: F401  (display_order: imported from here)
+from qantar.exercises.kinds import KINDS
 
 MIME_TYPE = "application/vnd.qantar.exercise+json"
 # The book's view of any other widget (an explorer's default table): {"html": "..."}, already escaped.
