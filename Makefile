@@ -8,7 +8,7 @@ LOCK   := requirements/lock.txt
 # Strict: warnings are errors, nitpicky cross-references, report every problem at once.
 BUILD_FLAGS ?= --warningiserror --nitpick --keep-going
 
-.PHONY: book instructor-book test check lint format bench lab serve lock clean browser-deps
+.PHONY: book instructor-book test check lint format bench lab serve lock clean browser-deps grading-deps
 
 # A venv is made once; `pip install` runs again only when the dependencies change.
 $(BIN)/python:
@@ -52,8 +52,19 @@ browser-deps:
 	  echo "then run 'make test' again."; exit 1; \
 	fi
 
+# `qantar grade` runs each submission in a bubblewrap sandbox (Debian's bubblewrap package).
+grading-deps:
+	@if command -v bwrap >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	else \
+	  echo "qantar grade runs every submission in a sandbox made with bubblewrap. Run:"; \
+	  echo "  sudo apt-get install bubblewrap"; \
+	  echo "then run the command again."; exit 1; \
+	fi
+
 # Every test: data, exercises, kernels, real book builds, Chromium, grading (about 10 minutes).
-test: $(VENV)/.test-installed browser-deps
+test: $(VENV)/.test-installed browser-deps grading-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fast tests (no book build, no browser): under two minutes, for every change.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qantar.data import DataError, validate_all
 from qantar.excerpts import default_archive, excerpt, verify_quotes
+from qantar.sandbox import SandboxUnavailable
 
 
 def command_validate(arguments: argparse.Namespace) -> int:
@@ -66,27 +67,39 @@ def command_assign(arguments: argparse.Namespace) -> int:
 
 
 def command_grade(arguments: argparse.Namespace) -> int:
-    from qantar.instructor import grade
+    from qantar.gradebook import grade
 
     def report(row):
-        print(f"{row.file}: {row.status}, {row.total:g} points — {row.message}", flush=True)
+        print(f"{row.file}: {row.status}, {row.total:g} points. {row.message}", flush=True)
 
-    rows = grade(
+    result = grade(
         Path(arguments.autograder),
         Path(arguments.submissions),
         Path(arguments.out),
         jobs=arguments.jobs,
         timeout=arguments.timeout,
+        roster=Path(arguments.roster) if arguments.roster else None,
+        format=arguments.format,
+        deadline=arguments.deadline,
+        only=arguments.only,
+        title=arguments.title,
         progress_callback=report,
     )
-    counts = {
-        status: sum(1 for r in rows if r.status == status) for status in ("graded", "timeout", "error", "invalid")
-    }
+    statuses = ("graded", "timeout", "stopped", "error", "invalid")
+    counts = {status: sum(1 for r in result.rows if r.status == status) for status in statuses}
     print(
-        f"{len(rows)} submissions: "
-        + ", ".join(f"{n} {s}" for s, n in counts.items())
-        + f". Gradebook: {arguments.out}"
+        f"{len(result.rows)} submissions: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s == "graded")
+        + f". Gradebook ({arguments.format}): {arguments.out}"
     )
+    print(f"Feedback, one file per submission: {result.outputs['feedback']}")
+    flagged = [r for r in result.rows if r.flags]
+    if flagged:
+        print(f"{len(flagged)} submissions have review notes (the flags column); they do not change a score.")
+    for student in result.missing:
+        print(f"no submission from {student.name or student.student_id or student.email}")
+    for skipped in result.skipped:
+        print(f"skipped: {skipped}")
     return 0
 
 
@@ -122,12 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out practice questions (their keys are public in the book)",
     )
     assign.set_defaults(run=command_assign)
-    grade = commands.add_parser("grade", help="grade a folder of submissions with otter-grader into a gradebook")
+    grade = commands.add_parser(
+        "grade", help="grade a class's submissions, each in a sandbox, into a gradebook and feedback files"
+    )
     grade.add_argument("--autograder", required=True, metavar="ZIP", help="the zip that `qantar assign` made")
-    grade.add_argument("--submissions", required=True, metavar="DIR", help="the folder of submitted notebooks")
+    grade.add_argument(
+        "--submissions",
+        required=True,
+        metavar="DIR|ZIP",
+        help="the submitted notebooks: a folder, Moodle's folder per student, Canvas's download, or a zip of one",
+    )
     grade.add_argument("--out", required=True, metavar="CSV", help="the gradebook to write")
     grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
     grade.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per submission (default 120)")
+    grade.add_argument("--roster", metavar="CSV", help="who is who: columns match, student_id, name, email")
+    grade.add_argument(
+        "--format", choices=("plain", "canvas", "moodle"), default="plain", help="the gradebook's layout"
+    )
+    grade.add_argument("--deadline", metavar="WHEN", help="e.g. 2026-12-01T23:59: adds a late column")
+    grade.add_argument("--only", metavar="FILE", action="append", help="regrade this file only (repeatable)")
+    grade.add_argument("--title", help="the assignment's column name in Canvas, e.g. 'Quiz 1 (67890)'")
     grade.set_defaults(run=command_grade)
     return parser
 
@@ -136,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
         return arguments.run(arguments)
-    except (DataError, ValueError) as error:  # DataError, BankError, AssignError: a message, not a traceback
+    except (DataError, ValueError, SandboxUnavailable) as error:  # BankError, GradingError: a message
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -23,10 +23,22 @@ from qantar.exercises.fields import WITHHELD, BankError, _number, _text, _text_l
 from qantar.exercises.kinds import KINDS, data_signature
 
 STATUSES = ("practice", "assessed")
-COMMON_KEYS = {"id", "kind", "prompt", "points", "hint", "feedback", "mistakes", "sources", "status", "title"}
+COMMON_KEYS = {
+    "id",
+    "kind",
+    "prompt",
+    "points",
+    "hint",
+    "feedback",
+    "mistakes",
+    "sources",
+    "status",
+    "title",
+    "partial",
+}
 # ``key: withheld``: the common fields a question keeps when its key is not handed out; each kind
 # says which of its own it keeps (``Kind.withheld_fields``).
-WITHHELD_COMMON_KEYS = {"id", "kind", "prompt", "points", "sources", "status", "title", "key"}
+WITHHELD_COMMON_KEYS = {"id", "kind", "prompt", "points", "sources", "status", "title", "key", "partial"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,9 @@ class Exercise:
     solution_code: str | None = None
     check_expression: str | None = None
     key_withheld: bool = False
+    # Partial credit (``partial: true``; match, multiple and order only): a share of the points for
+    # each right pair, each option rightly chosen or left, each neighbouring pair in the right order.
+    partial: bool = False
     # Keys read from the data: ``answer_from`` names the table row a number key comes from
     # (``claims/csto-personnel-05``); ``pair_sources`` maps a match pair's left item to the row
     # whose figure that pair states.
@@ -154,6 +169,7 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
     )
     if values["points"] <= 0:
         raise BankError(file, "must be more than 0", question=question, field="points")
+    values["partial"] = _partial(spec, kind, file, question)
     values.update(handler.parse(spec, file, question))
     mistakes = spec.get("mistakes") or []
     if not isinstance(mistakes, list) or not all(
@@ -168,6 +184,16 @@ def parse_question(spec: Any, file: str, chapter: str) -> Exercise:
         )
     values["mistakes"] = tuple(_mistake(m, kind, file, question) for m in mistakes)
     return Exercise(**values)
+
+
+def _partial(spec: dict, kind: str, file: str, question: str) -> bool:
+    value = spec.get("partial", False)
+    if not isinstance(value, bool):
+        raise BankError(file, "must be true or false", question=question, field="partial")
+    if value and not KINDS[kind].partial_credit:
+        kinds = ", ".join(name for name, k in KINDS.items() if k.partial_credit)
+        raise BankError(file, f"partial credit is for {kinds} questions only", question=question, field="partial")
+    return value
 
 
 def _mistake(spec: dict, kind: str, file: str, question: str) -> Mistake:
@@ -221,6 +247,7 @@ def parse_withheld_question(spec: dict, file: str, chapter: str, question: str, 
         title=_text(spec.get("title"), file, question, "title"),
         points=_number(spec.get("points"), file, question, "points", default=1.0),
         sources=_text_list(spec.get("sources"), file, question, "sources"),
+        partial=_partial(spec, kind, file, question),
     )
     if values["points"] <= 0:
         raise BankError(file, "must be more than 0", question=question, field="points")

@@ -62,18 +62,27 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
     handler = KINDS[exercise.kind]
     try:
         given = handler.normalise(exercise, answer)
+        expected = handler.normalise(exercise, handler.solution(exercise))
         # A form problem found against the key is the student's to hear; against a mistake, it only
         # means the answer is not that mistake.
-        if handler.agrees(exercise, given, handler.normalise(exercise, handler.solution(exercise))):
+        if handler.agrees(exercise, given, expected):
             return verdict(True, exercise.feedback_correct)
-        for mistake in exercise.mistakes:
-            if _matches(exercise, given, mistake.answer):
-                return wrong(mistake.feedback)
+        message = next((m.feedback for m in exercise.mistakes if _matches(exercise, given, m.answer)), None)
+        result = wrong(message or exercise.feedback_wrong)
+        if exercise.partial:
+            right, parts, what = handler.credit(exercise, given, expected)
+            share = round(exercise.points * right / parts, 4) if parts else 0.0
+            result = Result(
+                exercise.id,
+                False,
+                share,
+                f"{result.message} ({right} of {parts} {what} right: {share:g} of {exercise.points:g} points.)",
+            )
+        return result
     except WrongShape as problem:
         return verdict(False, str(problem))
     except Exception as error:  # a student's object that breaks comparison is still only a wrong answer
         return verdict(False, f"Could not check this answer ({type(error).__name__}). {_expected_form(exercise)}")
-    return wrong(exercise.feedback_wrong)
 
 
 def _expected_form(exercise: Exercise) -> str:

@@ -130,6 +130,7 @@ class Kind:
     fields: ClassVar[set[str]]  # the bank fields of this kind, besides the common ones
     withheld_fields: ClassVar[set[str]]  # the fields a question keeps when its key is withheld
     self_checked_in_page: ClassVar[bool] = True  # the page script checks it (False: only in Jupyter)
+    partial_credit: ClassVar[bool] = False  # whether the bank may declare ``partial: true`` for it
 
     # -- the bank
     def parse(self, spec: dict, file: str, question: str) -> dict[str, Any]:
@@ -158,6 +159,11 @@ class Kind:
         return given == expected
 
     def expected_form(self, exercise) -> str:
+        raise NotImplementedError
+
+    def credit(self, exercise, given: Any, expected: Any) -> tuple[int, int, str]:
+        """For partial credit: how many parts of a normalised answer are right, of how many, and
+        what a part is called ("pairs"). Only kinds with ``partial_credit`` implement it."""
         raise NotImplementedError
 
     # -- showing
@@ -298,6 +304,12 @@ class Multiple(_OptionsKind):
 
     def expected_form(self, exercise):
         return "Choose every option that applies."
+
+    partial_credit = True
+
+    def credit(self, exercise, given, expected):
+        right = sum(1 for option in exercise.options if (option in given) == (option in expected))
+        return right, len(exercise.options), "options"
 
     def describe(self, exercise):
         return "; ".join(exercise.answer)
@@ -444,6 +456,13 @@ class Order(Kind):
     def expected_form(self, exercise):
         return "Put every item in order."
 
+    partial_credit = True
+
+    def credit(self, exercise, given, expected):
+        neighbours = set(zip(expected, expected[1:]))
+        right = sum(1 for pair in zip(given, given[1:]) if pair in neighbours)
+        return right, len(expected) - 1, "neighbouring pairs"
+
     def describe(self, exercise):
         return " → ".join(exercise.items)
 
@@ -542,6 +561,12 @@ class Match(Kind):
 
     def expected_form(self, exercise):
         return "Pair every item with its partner."
+
+    partial_credit = True
+
+    def credit(self, exercise, given, expected):
+        right = sum(1 for left, partner in expected.items() if given.get(left) == partner)
+        return right, len(expected), "pairs"
 
     def describe(self, exercise):
         return "; ".join(f"{left} → {right}" for left, right in exercise.pairs)
