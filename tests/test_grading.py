@@ -207,7 +207,7 @@ def graded(assignment, tmp_path_factory):
     add("16-memory-hog.ipynb", RIGHT, POSSIBLE, add_cell("hog = bytearray(40 * 1024**3)"))
 
     def deleted(notebook):
-        notebook.cells = [c for c in notebook.cells if "grader.check" not in c.source]
+        notebook.cells = [c for c in notebook.cells if "form_check" not in c.source]
 
     add("17-deleted-check-cells.ipynb", RIGHT, POSSIBLE, deleted)
 
@@ -294,6 +294,20 @@ def graded(assignment, tmp_path_factory):
     points = EXERCISES[match - 1].points
     share = round(points * (len(lefts) - 2) / len(lefts), 4)
     add("32-partial-match.ipynb", {**RIGHT, match: f"{VARIABLES[match - 1]} = {pairs!r}"}, POSSIBLE - points + share)
+
+    def named(notebook):
+        notebook.cells[0].source = 'student_name = "Aigerim Bekova"\nstudent_id = "S-1001"'
+
+    add("33-named.ipynb", HALF, HALF_POINTS, named)
+
+    def otter_cells(notebook):  # a notebook from an assignment made with otter's own check cells
+        notebook.cells.insert(
+            0, nbformat.v4.new_code_cell('# Initialize Otter\nimport otter\ngrader = otter.Notebook("quiz.ipynb")')
+        )
+        notebook.cells.append(nbformat.v4.new_code_cell(f'grader.check("{NAMES[0]}")'))
+        notebook.cells.append(nbformat.v4.new_code_cell("grader.check_all()"))
+
+    add("34-otter-cells.ipynb", RIGHT, POSSIBLE, otter_cells)
 
     # Not notebooks
     (folder / "29-essay.txt").write_text("I did not use the notebook.", encoding="utf-8")
@@ -525,3 +539,9 @@ def test_canvas_and_moodle_downloads_are_read_and_written_back_in_their_layouts(
         ("Participant 801", "Jane Doe", f"{POSSIBLE:g}"),
         ("Participant 802", "Eric Roe", f"{HALF_POINTS:g}"),
     ]
+
+
+def test_the_name_and_id_the_student_wrote_reach_the_gradebook(graded):
+    table = {r["file"]: r for r in graded["table"]}
+    assert (table["33-named.ipynb"]["name"], table["33-named.ipynb"]["student_id"]) == ("Aigerim Bekova", "S-1001")
+    assert table["02-blank.ipynb"]["name"] == ""

@@ -64,7 +64,39 @@ def test_assign_gives_a_student_notebook_without_solutions_or_hidden_tests(assig
         assert secret not in text, f"the student notebook gives away: {secret}"
     for number, exercise in enumerate(assignment["exercises"], start=1):
         assert f"{answer_variable(number, exercise)} = ..." in text or exercise.kind == "code"
-        assert f'grader.check("{question_name(number, exercise)}")' in text
+        assert f"form_check({number}, {answer_variable(number, exercise)!r}, {exercise.kind!r}" in text
+
+
+def test_the_student_notebook_runs_without_otter_under_any_file_name(assignment, tmp_path):
+    """Renamed, run on a fresh kernel: every check prints one line, and nothing imports otter-grader."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(assignment["student"], as_version=4)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert not any("otter" in source or "grader" in source for source in code)
+    assert 'student_name = ""' in code[0] and 'student_id = ""' in code[0]
+    exercises = assignment["exercises"]
+    first = answer_variable(1, exercises[0])
+    for cell in notebook.cells:  # one answer given, in a form the grader reads (case and spaces aside)
+        if cell.cell_type == "code" and cell.source.strip() == f"{first} = ...":
+            cell.source = f"{first} = {('  ' + str(exercises[0].solution).upper())!r}"
+    renamed = tmp_path / "Copy of homework (2).ipynb"
+    nbformat.write(notebook, renamed)
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    printed = [
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "form_check(" in cell.source
+        for output in cell.outputs
+    ]
+    lines = [line for text in printed for line in text.splitlines()]
+    assert f"Question 1: ok, `{first}` has the right form (the grader decides if it is right)." in lines
+    assert "Question 2: No answer yet." in lines
+    assert not any(o.get("output_type") == "error" for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    per_check = [text for text in printed if text.count("\n") == 1]
+    assert len(per_check) == len(exercises)  # one line from each question's own check cell
 
 
 def test_the_autograder_zip_holds_a_hidden_check_per_question(assignment):

@@ -300,6 +300,9 @@ def grade(
         _duplicates(rows, batch.submissions)
         for row, submission in zip(rows, batch.submissions, strict=True):
             row.flags = list(dict.fromkeys([*row.flags, *submission.flags]))
+            if not roster:  # without a roster, the name and ID the student wrote in the notebook
+                submission.name = submission.name or row.declared.get("student_name", "")
+                submission.student_id = submission.student_id or row.declared.get("student_id", "")
         name = title or _assignment_name(Path(autograder))
         outputs = {"gradebook": out, "record": record_file}
         writers = {"plain": write_plain, "canvas": write_canvas, "moodle": write_moodle}

@@ -38,6 +38,7 @@ from qantar.exercises.bank import Exercise, parse_question
 from qantar.exercises.checking import check
 from qantar.exercises.kinds import MISSING
 
+IDENTITY = ("student_name", "student_id")  # the first cell of a student notebook sets them
 KEY_FILE = "qantar-key.json"  # in the autograder zip: the questions, their variables, points and keys
 ANSWERS_BYTES = 8_000_000  # the largest answers file the grader reads from a sandbox
 
@@ -110,6 +111,7 @@ class Row:
     feedback: dict[str, str] = field(default_factory=dict)  # question name -> what to tell the student
     flags: list[str] = field(default_factory=list)  # review notes for the teacher; never change the score
     cell_errors: list[str] = field(default_factory=list)
+    declared: dict[str, str] = field(default_factory=dict)  # the name and student ID the notebook gives
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -122,6 +124,7 @@ class Row:
             "feedback": self.feedback,
             "flags": self.flags,
             "cell_errors": self.cell_errors,
+            "declared": self.declared,
         }
 
 
@@ -279,7 +282,7 @@ class Grading:
         self.work = Path(tempfile.mkdtemp(prefix="qantar-grade-"))
         # The notebook as read (an old format converted), never the file itself: what runs is what was checked.
         nbformat.write(notebook, self.work / "submission.ipynb")
-        variables = ",".join(q.variable for q in questions)
+        variables = ",".join([*(q.variable for q in questions), *IDENTITY])
         program = [sys.executable, "-m", "qantar.harvest", "submission.ipynb", "answers.json", variables]
         self.run = sandbox.start(self.work, data, program, cpu_seconds=int(timeout) + 5)
         self.deadline = time.monotonic() + timeout
@@ -333,6 +336,10 @@ class Grading:
             row.scores[question.name] = score
             row.feedback[question.name] = message
         row.total = round(sum(row.scores.values()), 6)
+        for name in IDENTITY:
+            value = values.get(name)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                row.declared[name] = str(value).strip()[:200]
         if row.status == "graded":
             row.message = summary(self.questions, row)
         return row

@@ -146,6 +146,54 @@ def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNo
     return notebook
 
 
+STUDENT_CELL = '# Your name and student ID, as your teacher\'s list has them.\nstudent_name = ""\nstudent_id = ""'
+
+
+def _form_check_call(number: int, exercise: Exercise) -> str:
+    shape = ", ".join(f"{key}={value!r}" for key, value in public_shape(exercise).items())
+    variable = answer_variable(number, exercise)
+    return f"form_check({number}, {variable!r}, {exercise.kind!r}" + (f", {shape})" if shape else ")")
+
+
+def student_notebook(notebook: nbformat.NotebookNode, exercises: list[Exercise]) -> nbformat.NotebookNode:
+    """The student notebook otter assign wrote, made to run with the class pack alone: its first cell
+    asks for name and student ID, and its check cells call qantar's form check, which needs neither
+    otter-grader nor the notebook's file name. (Graded with `qantar grade`, or otter's own runner,
+    which does not use these cells.)"""
+    cells = []
+    numbers = {question_name(n, e): n for n, e in enumerate(exercises, start=1)}
+    for cell in notebook.cells:
+        source = cell.source.strip()
+        if cell.cell_type == "code" and source.startswith("# Initialize Otter"):
+            cells.append(nbformat.v4.new_code_cell(STUDENT_CELL))
+            continue
+        check = re.fullmatch(r'grader\.check\("([^"]+)"\)', source) if cell.cell_type == "code" else None
+        if check and check.group(1) in numbers:
+            number = numbers[check.group(1)]
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    "from qantar.exercises.checking import form_check\n"
+                    + _form_check_call(number, exercises[number - 1])
+                )
+            )
+            continue
+        if cell.cell_type == "code" and source == "grader.check_all()":
+            calls = "\n".join(_form_check_call(n, e) for n, e in enumerate(exercises, start=1))
+            cells.append(nbformat.v4.new_code_cell("from qantar.exercises.checking import form_check\n\n" + calls))
+            continue
+        if cell.cell_type == "markdown" and "rerun all of the autograder tests" in source:
+            cells.append(
+                nbformat.v4.new_markdown_cell(
+                    "---\n\nBefore you hand in: restart the kernel, run every cell, and read the line each "
+                    "check prints. The cell below checks every answer at once."
+                )
+            )
+            continue
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
+
+
 def select_exercises(
     chapter: str | None = None, ids: list[str] | None = None, *, assessed_only: bool = False
 ) -> list[Exercise]:
@@ -208,4 +256,5 @@ def assign(exercises: list[Exercise], name: str, out: Path) -> dict[str, Path]:
     )
     with zipfile.ZipFile(zips[-1], "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(KEY_FILE, json.dumps(key, ensure_ascii=False, indent=1))
+    nbformat.write(student_notebook(nbformat.read(student, as_version=4), exercises), student)
     return {"student": student, "autograder": zips[-1], "solution": out / "autograder" / f"{name}.ipynb"}

@@ -99,3 +99,26 @@ def form_message(kind: str, answer: Any = MISSING, **shape: Any) -> str:
         return "No answer yet."
     problem = KINDS[kind].form_problem(shape, answer)
     return problem or "ok"
+
+
+def form_check(number: int, variable: str, kind: str, **shape: Any) -> bool:
+    """Print one line on the form of the answer variable ``variable`` of question ``number``, as the
+    check cells of an assignment notebook do; return whether its form is right.
+
+    It reads the variable from the notebook that calls it, so a check cell runs whatever the
+    notebook file is called and whether or not the answer cell has run. It needs only the
+    question's public shape, never its key: "ok" means the grader can read the answer, not that
+    the answer is right.
+    """
+    import sys
+
+    namespace = sys._getframe(1).f_globals
+    if variable not in namespace:
+        print(f"Question {number}: `{variable}` is not set yet: run the cell above, then this check.")
+        return False
+    message = form_message(kind, namespace[variable], **shape)
+    if message == "ok":
+        print(f"Question {number}: ok, `{variable}` has the right form (the grader decides if it is right).")
+        return True
+    print(f"Question {number}: {message}")
+    return False
