@@ -223,3 +223,15 @@ def test_the_grader_reads_an_answer_the_way_the_check_does():
     for written in ("2,030", "2030 troops", "2030,0"):
         value = harvest.decode(harvest.encode(written))
         assert check(exercise, value).correct
+
+
+def test_the_sandbox_mounts_its_empty_tmp_before_what_lies_under_tmp(tmp_path):
+    """A venv or a book under /tmp (a fresh clone there, or the tests' copies) stays visible."""
+    from qantar import sandbox
+
+    arguments = sandbox.command(tmp_path, tmp_path, ["true"])
+    tmpfs = next(i for i, a in enumerate(arguments) if a == "--tmpfs" and arguments[i + 1] == "/tmp")
+    binds = [i for i, a in enumerate(arguments) if a in ("--bind", "--ro-bind", "--symlink")]
+    assert binds and min(binds) > tmpfs
+    assert "--unshare-all" in arguments and "--die-with-parent" in arguments
+    assert arguments[arguments.index("--uid") + 1] == "65534"

@@ -105,9 +105,11 @@ def command(work: Path, data: Path, program: list[str]) -> list[str]:
     ]
     for name, value in environment.items():
         arguments += ["--setenv", name, value]
-    arguments += _system_binds() + _python_binds()
-    arguments += ["--ro-bind", str(data), "/data", "--proc", "/proc", "--dev", "/dev"]
+    # The empty folders first: a bind under /tmp (a venv or tables there) must come after /tmp's tmpfs.
     arguments += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--size", str(TMP_BYTES), "--tmpfs", HOME]
+    arguments += ["--proc", "/proc", "--dev", "/dev"]
+    arguments += _system_binds() + _python_binds()
+    arguments += ["--ro-bind", str(data), "/data"]
     arguments += ["--bind", str(work), INSIDE, "--chdir", INSIDE, "--", *program]
     return arguments
 

@@ -47,6 +47,7 @@ def page_key(exercise: Exercise) -> dict[str, Any]:
         "wrong": exercise.feedback_wrong,
         "hint": exercise.hint or "",
         "mistakes": [{"answer": m.answer, "feedback": m.feedback} for m in exercise.mistakes],
+        "partial": exercise.partial,
         **KINDS[exercise.kind].spec(exercise, public=False),
     }
 

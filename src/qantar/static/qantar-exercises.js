@@ -66,8 +66,16 @@
         return box.value;
       });
       if (!values.length) return { problem: "No answer yet. Choose every option that applies." };
+      var options = Array.prototype.slice.call(form.querySelectorAll("input")).map(function (box) {
+        return box.value;
+      });
       return { right: key.answer, matches: function (expected) {
         return Array.isArray(expected) && sameSet(values, expected);
+      }, credit: function (expected) {
+        var right = options.filter(function (o) {
+          return (values.indexOf(o) >= 0) === (expected.indexOf(o) >= 0);
+        }).length;
+        return [right, options.length, "options"];
       } };
     },
     number: function (form, key) {
@@ -92,6 +100,14 @@
                            .map(function (s) { return s.dataset.item; });
       return { right: key.items, matches: function (expected) {
         return Array.isArray(expected) && sameList(ordered, expected);
+      }, credit: function (expected) {
+        var neighbours = {};
+        for (var i = 0; i + 1 < expected.length; i++) neighbours[JSON.stringify([expected[i], expected[i + 1]])] = true;
+        var right = 0;
+        for (var j = 0; j + 1 < ordered.length; j++) {
+          if (neighbours[JSON.stringify([ordered[j], ordered[j + 1]])]) right++;
+        }
+        return [right, expected.length - 1, "neighbouring pairs"];
       } };
     },
     match: function (form, key) {
@@ -101,16 +117,20 @@
       selects.forEach(function (s) { pairs[s.dataset.item] = s.value; });
       return { right: key.pairs, matches: function (expected) {
         return expected !== null && typeof expected === "object" && sameMapping(pairs, expected);
+      }, credit: function (expected) {
+        var lefts = Object.keys(expected);
+        var right = lefts.filter(function (k) { return pairs[k] === expected[k]; }).length;
+        return [right, lefts.length, "pairs"];
       } };
     }
   };
   var extra = window.qantarExerciseKinds || {};
   Object.keys(extra).forEach(function (name) { KINDS[name] = extra[name]; });
 
-  function show(section, correct, message, key) {
+  function show(section, correct, message, key, share) {
     var feedback = section.querySelector(".qantar-exercise__feedback");
     var mark = correct ? "✔ Correct" : "✘ Not yet";
-    var points = correct ? key.points : 0;
+    var points = correct ? key.points : (share || 0);
     feedback.textContent = "";
     var strong = document.createElement("strong");
     strong.textContent = mark;
@@ -127,12 +147,22 @@
     if (answer.problem) return show(section, false, answer.problem, key);
     var hint = key.hint ? " Hint: " + key.hint : "";
     if (answer.matches(answer.right)) return show(section, true, key.correct, key);
+    var message = key.wrong + hint;
     for (var i = 0; i < key.mistakes.length; i++) {
       if (answer.matches(key.mistakes[i].answer)) {
-        return show(section, false, key.mistakes[i].feedback + hint, key);
+        message = key.mistakes[i].feedback + hint;
+        break;
       }
     }
-    show(section, false, key.wrong + hint, key);
+    /* Partial credit, as qantar/exercises/checking.py gives it: a share of the points per part. */
+    if (key.partial && answer.credit) {
+      var credit = answer.credit(answer.right);
+      var share = credit[1] ? Math.round(key.points * credit[0] / credit[1] * 10000) / 10000 : 0;
+      message += " (" + credit[0] + " of " + credit[1] + " " + credit[2] + " right: " + share + " of " +
+                 key.points + " points.)";
+      return show(section, false, message, key, share);
+    }
+    show(section, false, message, key);
   }
 
   function setUp() {
