@@ -50,6 +50,18 @@ def test_the_check_and_the_form_check_read_the_same_forms(question, answer, righ
     assert form_message(exercise.kind, answer, **public_shape(exercise)) == "ok"
 
 
+@pytest.mark.parametrize("question, answer, right", FORMS, ids=lambda v: repr(v)[:30])
+def test_the_grader_reads_the_same_forms_after_the_answer_leaves_the_sandbox(question, answer, right):
+    """The grader's path: the answer written out of the sandbox as data, read back, then checked
+    against the key frozen in the assignment (qantar-key.json), in the grader's own process."""
+    from qantar import harvest
+    from qantar.exercises.bank import parse_question
+    from qantar.instructor import question_spec
+
+    frozen = parse_question(question_spec(get(question)), "qantar-key.json", "assignment")
+    assert check(frozen, harvest.decode(harvest.encode(answer))).correct is right
+
+
 def test_curly_and_straight_quotes_are_the_same_answer():
     exercise = get("guide-first-reactions")
     straight = {left: right.replace("\u2019", "'") for left, right in exercise.pairs}
