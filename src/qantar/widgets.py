@@ -11,6 +11,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from qantar.data import DataError
 from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
 from qantar.exercises.kinds import KINDS
@@ -132,11 +133,14 @@ class ExerciseDisplay:
 class Explorer:
     """Controls that filter a view of the data, with the result as a table below them."""
 
-    def __init__(self, title: str, controls: dict, view, columns: list[str]) -> None:
+    def __init__(self, title: str, controls: dict, view, columns: list[str], adjust=None) -> None:
         self.title = title
         self.controls = controls
         self.view = view
         self.columns = columns
+        # ``adjust(values)`` returns the values the view can show and a note saying what changed
+        # (e.g. a "From" after its "To" is read the other way round), or "" when nothing did.
+        self.adjust = adjust or (lambda values: (values, ""))
         self.output = widgets.HTML()
         self.count = widgets.HTML()
         for control in controls.values():
@@ -152,15 +156,29 @@ class Explorer:
         )
         self.refresh()
 
-    def frame(self, **values):
-        """The view for the given control values (the current ones by default)."""
+    def selection(self, **values) -> tuple[dict, str]:
+        """The control values the view will use (the current ones by default), and a note on any change."""
         current = {name: control.value for name, control in self.controls.items()}
         current.update(values)
-        return self.view(**current)
+        return self.adjust(current)
+
+    def frame(self, **values):
+        """The view for the given control values (the current ones by default)."""
+        chosen, _note = self.selection(**values)
+        return self.view(**chosen)
 
     def refresh(self) -> None:
-        frame = self.frame()
-        self.count.value = f"<p>{len(frame)} rows</p>"
+        """Show the view for the controls' values; a selection the view cannot show is explained
+        in the widget (and the table emptied), never raised into the log."""
+        try:
+            chosen, note = self.selection()
+            frame = self.view(**chosen)
+        except (DataError, ValueError, TypeError) as error:
+            self.count.value = f'<p role="status">No table for this selection: {html.escape(str(error))}</p>'
+            self.output.value = ""
+            return
+        text = count_text(len(frame)) + (f" {note}" if note else "")
+        self.count.value = f'<p role="status">{html.escape(text)}</p>'
         self.output.value = table_html(frame, self.columns)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
@@ -172,13 +190,18 @@ class Explorer:
         )
         static = (
             f'<div class="qantar-explorer"><p class="qantar-explorer__title"><strong>{html.escape(self.title)}'
-            f'</strong> ({html.escape(settings)}; {len(frame)} rows). Run the chapter as a notebook to change '
+            f'</strong> ({html.escape(settings)}; {count_text(len(frame))}). Run the chapter as a notebook to change '
             f"the selection.</p>{table_html(frame, self.columns)}</div>"
         )
         bundle = dict(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = f"{self.title}: {len(frame)} rows"
+        bundle["text/plain"] = f"{self.title}: {count_text(len(frame))}"
         bundle[STATIC_HTML_MIME_TYPE] = {"html": static}
         return bundle
+
+
+def count_text(count: int) -> str:
+    """``1 row``, ``2 rows``, ``no rows``."""
+    return "no rows" if count == 0 else f"{count} row" + ("" if count == 1 else "s")
 
 
 def _choices(values, everything: str = "all") -> list:
@@ -200,9 +223,19 @@ def timeline_explorer(start: str = "2022-01-01", end: str = "2022-01-20", catego
     }
 
     def view(start, end, category):
-        return timeline_between(str(start or "2022-01-01"), str(end or "2024-12-31"), category=category)
+        return timeline_between(str(start), str(end), category=category)
 
-    return Explorer("Timeline", controls, view, ["date", "place", "event", "category", "outlet"])
+    def adjust(values):
+        """A cleared date means no limit on that side; a "From" after its "To" is read the other way round."""
+        first = values["start"] or dt.date(2022, 1, 1)
+        last = values["end"] or dt.date(2024, 12, 31)
+        note = ""
+        if first > last:
+            first, last = last, first
+            note = f"(“From” was after “To”: showing {first.isoformat()} to {last.isoformat()}.)"
+        return {**values, "start": first, "end": last}, note
+
+    return Explorer("Timeline", controls, view, ["date", "place", "event", "category", "outlet"], adjust)
 
 
 def claims_explorer(quantity: str = "deaths") -> Explorer:
