@@ -10,6 +10,7 @@ Chapters call it rather than repeat code:
 from qantar.data import DataError, data_dir, load, table_names, validate_all
 from qantar.excerpts import Excerpt, excerpt, excerpts
 from qantar.sources import Source, source, sources
+from qantar.views import show
 
 __all__ = [
     "DataError",
@@ -20,6 +21,7 @@ __all__ = [
     "excerpts",
     "load",
     "source",
+    "show",
     "sources",
     "table_names",
     "validate_all",

@@ -172,6 +172,17 @@ def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFra
     return grouped.drop(columns="order").reset_index(drop=True)
 
 
+def show(frame, columns: list[str] | None = None, max_rows: int | None = None):
+    """Show a table in the notebook (and the book): only ``columns`` if given, in that order,
+    without pandas' index column, dates as YYYY-MM-DD, and an unknown value as an empty cell.
+
+    >>> show(load("timeline"), ["date", "event"])     # doctest: +SKIP
+    """
+    from IPython.display import HTML
+
+    return HTML(table_html(frame, columns, max_rows))
+
+
 def table_html(frame, columns: list[str] | None = None, max_rows: int | None = None) -> str:
     """A DataFrame as an escaped HTML table that scrolls sideways inside its box on a narrow screen."""
     shown = frame[columns] if columns else frame
