@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -502,3 +503,106 @@ def test_the_site_zip_works_opened_from_disk(built_book, tmp_path, browser):
     assert not errors, errors
     foreign = [url for url in requests if not url.startswith(("file:", "data:", "blob:"))]
     assert not foreign, f"the page opened from disk asked for {foreign}"
+
+
+# --------------------------------------------------------------------------- notebooks that read like the book
+
+ROLE = re.compile(r"\{[a-z][a-z:-]*\}`")
+TARGET = re.compile(r"^\([\w-]+\)=", flags=re.M)
+
+
+def _hidden(cell) -> bool:
+    return bool(cell.metadata.get("jupyter", {}).get("source_hidden"))
+
+
+def _notebooks(built_book, class_pack) -> list[Path]:
+    return sorted((built_book / NOTEBOOKS).glob("*.ipynb")) + sorted(class_pack.glob("*.ipynb"))
+
+
+@pytest.mark.book
+def test_downloaded_and_packed_notebooks_show_the_numbers_not_placeholders(built_book, class_pack):
+    from qantar.downloads import GLUE_TEXT, glue_text, glued_values
+
+    for path in _notebooks(built_book, class_pack):
+        notebook = nbformat.read(path, as_version=4)
+        prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        assert not ROLE.findall(prose), f"{path.name}: unresolved roles {ROLE.findall(prose)[:3]}"
+        assert not TARGET.findall(prose), f"{path.name}: label lines {TARGET.findall(prose)[:3]}"
+    # Each number is the one the book computed: every glued value, formatted as the page formats it.
+    for chapter in CHAPTERS:
+        notebook = nbformat.read(built_book / NOTEBOOKS / f"{chapter.slug}.ipynb", as_version=4)
+        prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        values = glued_values(built_book.parent, chapter.docname)
+        for match in GLUE_TEXT.finditer(chapter.source.read_text(encoding="utf-8")):
+            assert glue_text(values[match[1]], match[2]) in prose, (chapter.slug, match[0])
+
+
+@pytest.mark.book
+def test_bookkeeping_is_folded_away_in_the_notebooks(built_book, class_pack):
+    """The book's hidden set-up cells (the glue calls behind the prose's numbers) are folded in
+    the notebook, so that it opens on the chapter's text; no visible cell glues anything."""
+    for path in _notebooks(built_book, class_pack):
+        notebook = nbformat.read(path, as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        for cell in code:
+            tags = set(cell.metadata.get("tags", []))
+            if tags & {"remove-cell", "remove-input"}:
+                assert _hidden(cell), (path.name, cell.source[:60])
+            else:
+                assert "glue(" not in cell.source, (path.name, cell.source[:80])
+        first_visible = next(
+            i for i, cell in enumerate(notebook.cells) if cell.cell_type == "markdown" or not _hidden(cell)
+        )
+        assert notebook.cells[first_visible].cell_type == "markdown", path.name
+
+
+@pytest.mark.book
+def test_the_class_pack_installs_in_a_fresh_venv_and_runs_offline_as_a_student_gets_it(class_pack, tmp_path):
+    """Unzipped into an empty folder, its requirements.txt installed from the package registry into a
+    new virtual environment; then, with the network cut, every chapter notebook and a student
+    assignment made by `qantar assign` run on a fresh kernel of that environment."""
+    import shutil
+
+    from qantar.instructor import assign, select_exercises
+
+    pack = tmp_path / "pack"
+    shutil.copytree(class_pack, pack)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.txt"],
+        cwd=pack,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    outputs = assign(select_exercises("guide"), "homework", tmp_path / "assignment")
+    shutil.copyfile(outputs["student"], pack / "Homework (my copy).ipynb")  # saved under another name
+    out = tmp_path / "executed"
+    out.mkdir()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("QANTAR_", "PYTHONPATH", "VIRTUAL_ENV"))}
+    environment["PATH"] = f"{venv / 'bin'}:{environment.get('PATH', '')}"
+    prefix = offline_prefix()
+    assert prefix, "this machine cannot cut the network for a test (unshare --net)"
+    result = subprocess.run(
+        [*prefix, str(python), "-c", RUNNER, str(out)],
+        cwd=pack,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+    ran = sorted(p.name for p in out.glob("*.ipynb"))
+    assert ran == sorted([*(c.pack_name for c in CHAPTERS), "Homework (my copy).ipynb"])
+    for path in out.glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        where = json.loads(stream_text(notebook.cells[0]))
+        assert Path(where["qantar"]).resolve() == (pack / "qantar" / "__init__.py").resolve()
+        errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, (path.name, errors[:1])
+    homework = nbformat.read(out / "Homework (my copy).ipynb", as_version=4)
+    printed = "".join(stream_text(cell) for cell in homework.cells if cell.cell_type == "code")
+    assert "Question 1: No answer yet." in printed

@@ -20,6 +20,7 @@ on a page, with links relative to that page.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -171,13 +172,71 @@ if "google.colab" in sys.modules and not os.path.isdir("qantar"):
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)"""
 
 
+GLUE_TEXT = re.compile(r"\{glue:text\}`([^`:]+)(?::([^`]*))?`")
+REF_ROLE = re.compile(r"\{ref\}`([^`<]+?)(?:\s*<([^`>]+)>)?`")
+TARGET_LINE = re.compile(r"^\([\w-]+\)=[ \t]*\n?", flags=re.M)
+
+
+def glued_values(build_dir: Path, docname: str) -> dict[str, str]:
+    """The values a chapter glued when the book ran it (myst-nb's ``<docname>.glue.json``), by name."""
+    path = Path(build_dir) / "jupyter_execute" / f"{docname}.glue.json"
+    if not path.is_file():
+        return {}
+    records = json.loads(path.read_text(encoding="utf-8"))
+    return {name: record.get("data", {}).get("text/plain", "") for name, record in records.items()}
+
+
+def glue_text(text: str, spec: str | None) -> str:
+    """A glued value as ``{glue:text}`` shows it: the value's text, through ``spec`` if given."""
+    import ast
+
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        value = text
+    return format(value, spec) if spec else str(value)
+
+
+def resolve_prose(source: str, glued: dict[str, str], labels: dict[str, str], where: str) -> str:
+    """Markdown with the book's roles resolved: each ``{glue:text}`` by its number or text, each
+    ``{ref}`` by its target's title in italics; label lines (``(name)=``) dropped. A role the book
+    cannot resolve stops the build, naming the chapter and the role."""
+
+    def number(match: re.Match) -> str:
+        if match[1] not in glued:
+            raise ValueError(f"{where}: {{glue:text}}`{match[1]}` has no value in the executed chapter")
+        return glue_text(glued[match[1]], match[2])
+
+    def reference(match: re.Match) -> str:
+        if match[2]:  # {ref}`text <label>`
+            return f"*{match[1].strip()}*"
+        if match[1] not in labels:
+            raise ValueError(f"{where}: {{ref}}`{match[1]}` names no section of the book")
+        return f"*{labels[match[1]]}*"
+
+    source = GLUE_TEXT.sub(number, source)
+    source = REF_ROLE.sub(reference, source)
+    return TARGET_LINE.sub("", source)
+
+
+# Cells the book hides: in the notebook their code is folded away (JupyterLab and Notebook 7 show
+# a bar to open it), so that a chapter opens on its text.
+HIDDEN_TAGS = {"remove-cell": {"source_hidden": True, "outputs_hidden": True}, "remove-input": {"source_hidden": True}}
+
+
 def chapter_notebook(
-    chapter: Chapter, book_title: str = "Qandy Qantar: Kazakhstan, January 2022", repository_url: str = ""
+    chapter: Chapter,
+    book_title: str = "Qandy Qantar: Kazakhstan, January 2022",
+    repository_url: str = "",
+    glued: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Any:
     """The chapter as a notebook without outputs: kernel python3, stable cell ids, no book-only blocks.
 
     With the book's repository URL (the launch buttons' setting), a first code cell lets the
-    notebook run on Colab, which opens it from the repository's `notebooks` branch alone.
+    notebook run on Colab, which opens it from the repository's `notebooks` branch alone. With
+    the values the chapter glued and the book's section titles, the prose reads as in the book:
+    every number is the number, every cross-reference the section's title.
     """
     import jupytext
     import nbformat
@@ -200,10 +259,15 @@ def chapter_notebook(
         if cell.cell_type == "markdown":
             # The instructor edition's teaching notes come from exercises/notes/, never from the pack.
             cell.source = re.sub(r"```\{teaching-notes\}.*?```\n?", "", cell.source, flags=re.S).strip()
+            if glued is not None or labels is not None:
+                cell.source = resolve_prose(cell.source, glued or {}, labels or {}, chapter.source.name).strip()
             if not cell.source:
                 continue
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            for tag in cell.metadata.get("tags", []):
+                if tag in HIDDEN_TAGS:
+                    cell.metadata.setdefault("jupyter", {}).update(HIDDEN_TAGS[tag])
         cells.append(cell)
     for index, cell in enumerate(cells):
         cell.id = f"{chapter.slug}-{index:03d}"
@@ -441,7 +505,14 @@ def write_downloads(app, exception) -> None:
     chapters = _chapters(app)
     title = str(getattr(app.config, "html_title", "") or "Qandy Qantar")
     repository = getattr(app.config, "qantar_launch", {}).get("repository_url", "")
-    notebooks = {chapter.slug: notebook_bytes(chapter_notebook(chapter, title, repository)) for chapter in chapters}
+    build_dir = outdir.parent
+    labels = {name: entry[2] for name, entry in app.env.domaindata["std"]["labels"].items() if entry[2]}
+    notebooks = {
+        chapter.slug: notebook_bytes(
+            chapter_notebook(chapter, title, repository, glued_values(build_dir, chapter.docname), labels)
+        )
+        for chapter in chapters
+    }
     folder = outdir / NOTEBOOKS
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.ipynb"):
