@@ -1,0 +1,83 @@
+"""The icons the pages use, from a small style sheet instead of Font Awesome's 1.5 MB script."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qantar import icons
+
+PAGES = ["glossary.html", "chapters/causes.html", "index.html"]
+
+
+def test_the_library_is_read_with_its_styles_and_aliases():
+    library = icons.definitions((icons.theme_static() / icons.SCRIPT).read_text(encoding="utf-8"))
+    assert {"fas", "far", "fab"} <= set(library)
+    width, height, path = library["fas"]["magnifying-glass"]
+    assert (width, height) == (512, 512) and path.startswith("M")
+    assert library["fas"]["search"] == library["fas"]["magnifying-glass"]  # Font Awesome 5's name
+    assert "github" in library["fab"]
+
+
+def test_the_style_sheet_names_what_it_cannot_draw():
+    library = icons.definitions((icons.theme_static() / icons.SCRIPT).read_text(encoding="utf-8"))
+    css, missing = icons.style_sheet({"bars", "no-such-icon"}, library)
+    assert missing == {"no-such-icon"}
+    assert re.search(r'\.fa-bars \{ --qantar-icon: url\("data:image/svg\+xml,', css)
+    assert "CC BY 4.0" in css
+    assert icons.names_in("fa-solid fa-lg fa-bars fa-fw") == {"bars"}
+
+
+def test_no_page_loads_font_awesome_and_every_icon_has_a_rule(built_book):
+    css = (built_book / "_static" / icons.CSS).read_text(encoding="utf-8")
+    assert not (built_book / "_static" / "scripts" / "fontawesome.js").exists()
+    for page in built_book.rglob("*.html"):
+        if page.relative_to(built_book).parts[0] == "_static":
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert icons.SCRIPT not in text, page
+        assert icons.CSS in text, page
+        for classes in icons.CLASS_ATTRIBUTE.findall(text):
+            for name in icons.names_in(classes):
+                assert f".fa-{name} {{" in css, (page.name, name)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_icon_button_is_visible_labelled_and_reachable_by_keyboard(browser, site_url, width, scheme):
+    page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    for name in PAGES:
+        page.goto(f"{site_url}/{name}")
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate(
+            """() => Array.from(document.querySelectorAll('i[class*="fa-"]'))
+                 .filter(icon => icon.offsetParent !== null)
+                 .map(icon => {
+                   const box = icon.getBoundingClientRect();
+                   const control = icon.closest('button, a, [role="button"], label');
+                   const style = getComputedStyle(icon);
+                   const name = control ? (control.getAttribute('aria-label') || control.getAttribute('title')
+                                           || control.textContent.trim()) : '';
+                   return {icon: icon.className, width: box.width, height: box.height,
+                           mask: style.maskImage || style.webkitMaskImage, colour: style.backgroundColor,
+                           control: control ? control.tagName : null, name: name,
+                           focusable: control ? control.tabIndex >= 0 : false};
+                 })"""
+        )
+        assert found, f"{name}: no icon shown"
+        for icon in found:
+            assert icon["width"] > 4 and icon["height"] > 4, (name, icon)
+            assert icon["mask"].startswith('url("data:image/svg+xml'), (name, icon)
+            assert icon["colour"] not in ("rgba(0, 0, 0, 0)", "transparent"), (name, icon)
+            if icon["control"]:
+                assert icon["name"], (name, icon)
+                assert icon["focusable"], (name, icon)
+    # The theme switch and the search button still work from the keyboard.
+    page.goto(f"{site_url}/glossary.html")
+    switch = page.locator(".theme-switch-button").first
+    switch.focus()
+    before = page.evaluate("document.documentElement.dataset.mode")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.documentElement.dataset.mode") != before
+    page.close()
