@@ -195,3 +195,24 @@ def test_no_chapter_imports_a_name_it_never_uses(path):
     if not cells:
         pytest.skip("not a notebook page")
     assert not unused_imports("\n".join(cells)), f"{path.name}: imported but never used"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_visible_code_cell_is_introduced_and_its_steps_explained(slug):
+    """A sentence before each visible code cell says what it does; a cell of more than two lines
+    carries comments; tables are shown with the public ``show``, not an internal helper."""
+    cells = read(slug).cells
+    for index, cell in enumerate(cells):
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type != "code" or {"remove-input", "remove-cell", "hide-input"} & tags:
+            continue
+        previous = cells[index - 1] if index else None
+        assert previous is not None and previous.cell_type == "markdown", (slug, cell.source[:60])
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", previous.source) if p.strip()]
+        last = paragraphs[-1] if paragraphs else ""
+        assert last and not last.startswith(("#", "```", ":::", "|", "- ", "* ", "(")), (slug, cell.source[:60])
+        assert re.search(r"[.:!?)*_`”]$", last), (slug, last[-80:])
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        if len([line for line in lines if not line.strip().startswith("#")]) > 2:
+            assert any("#" in line for line in lines), (slug, "no comment in", cell.source[:80])
+        assert "table_html(" not in cell.source, (slug, cell.source[:80])
