@@ -81,3 +81,46 @@ def test_every_icon_button_is_visible_labelled_and_reachable_by_keyboard(browser
     page.keyboard.press("Enter")
     assert page.evaluate("document.documentElement.dataset.mode") != before
     page.close()
+
+
+# --------------------------------------------------------------------------- only what a page uses
+
+
+def test_a_page_keeps_only_the_assets_its_content_uses():
+    from qantar.pageassets import needed
+
+    plain = "<p>Glossary text</p>"
+    code = '<div class="highlight-python notranslate"><div class="highlight"><pre>x = 1</pre></div></div>'
+    for asset in ("copybutton.js", "clipboard.min.js", "pygments.css", "togglebutton.js", "design-tabs.js",
+                  "mystnb.11b3.css", "qantar-exercises.js", "qantar-figures.css", "sphinx-thebe.css"):  # fmt: skip
+        assert not needed(asset, plain), asset
+    assert needed("copybutton.js", code) and needed("pygments.css", code)
+    assert needed("qantar-exercises.js", '<section class="qantar-exercise">')
+    assert needed("togglebutton.js", '<div class="admonition dropdown">')
+    assert not needed("sphinx-thebe.css", code)
+    for asset in ("doctools.js", "qantar.css", "qantar-icons.css", "scripts/bootstrap.js"):
+        assert needed(asset, plain), asset
+
+
+def test_pages_load_only_what_they_use(built_book):
+    glossary = (built_book / "glossary.html").read_text(encoding="utf-8")
+    for name in ("searchindex.js", "searchtools.js", "copybutton.js", "mystnb", "sphinx-thebe", "qantar-exercises"):
+        assert name not in glossary, name
+    search = (built_book / "search.html").read_text(encoding="utf-8")
+    assert "searchindex.js" in search and "searchtools.js" in search
+    causes = (built_book / "chapters" / "causes.html").read_text(encoding="utf-8")
+    for name in ("copybutton.js", "mystnb", "qantar-exercises.js", "qantar-figures.css"):
+        assert name in causes, name
+
+
+def test_search_still_finds_from_any_page(browser, site_url):
+    page = browser.new_page()
+    page.goto(f"{site_url}/glossary.html")
+    page.keyboard.press("Control+k")  # the theme's search shortcut opens its search field
+    field = page.locator("input[name='q']:visible").first
+    field.fill("Zhanaozen")
+    field.press("Enter")
+    page.wait_for_url("**/search.html*")
+    page.wait_for_selector("#search-results li", timeout=20_000)
+    assert page.locator("#search-results li").count() > 0
+    page.close()

@@ -97,6 +97,16 @@ def style_sheet(needed: set[str], icons: dict[str, dict[str, tuple[int, int, str
     return "\n".join(rules) + "\n", missing
 
 
+def templates_folder(app: Sphinx, config) -> Path:
+    """The templates this build writes from the installed theme's own (beside its doctrees), first
+    in the templates path."""
+    folder = Path(app.doctreedir).parent / "qantar-templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    if str(folder) not in config.templates_path:
+        config.templates_path.insert(0, str(folder))
+    return folder
+
+
 def override_template(app: Sphinx, config) -> None:
     """The theme's script macros without Font Awesome's script, in a templates folder of this build."""
     source = theme_static() / "webpack-macros.html"
@@ -104,14 +114,11 @@ def override_template(app: Sphinx, config) -> None:
         return  # another theme: nothing to take out
     text = source.read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if SCRIPT not in line]
-    folder = Path(app.doctreedir).parent / "qantar-templates"
-    target = folder / MACROS
+    target = templates_folder(app, config) / MACROS
     target.parent.mkdir(parents=True, exist_ok=True)
     content = "\n".join(lines) + "\n"
     if not target.is_file() or target.read_text(encoding="utf-8") != content:
         target.write_text(content, encoding="utf-8")
-    if str(folder) not in config.templates_path:
-        config.templates_path.insert(0, str(folder))
 
 
 def write_icons(app: Sphinx, exception) -> None:
