@@ -83,19 +83,32 @@ def _test_cell(source: str, expected: str) -> nbformat.NotebookNode:
     return cell
 
 
+FORM_CHECK_IMPORT = "from qantar.exercises.checking import form_check\n"
+STUDENT_CELL = '# Your name and student ID, as your teacher\'s list has them.\nstudent_name = ""\nstudent_id = ""'
+
+
+def _form_check_call(number: int, exercise: Exercise) -> str:
+    shape = ", ".join(f"{key}={value!r}" for key, value in public_shape(exercise).items())
+    variable = answer_variable(number, exercise)
+    return f"form_check({number}, {variable!r}, {exercise.kind!r}" + (f", {shape})" if shape else ")")
+
+
 def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNode:
     """The otter-grader master notebook: prompts, solutions, a public form check and a hidden key check."""
     config = {
         "name": name,
         "export_cell": False,
-        "init_cell": True,
-        "check_all_cell": True,
+        # The student notebook's checks are qantar's own cells (below), which need neither
+        # otter-grader nor the notebook's file name; otter's tests stay for its runner and Gradescope.
+        "init_cell": False,
+        "check_all_cell": False,
         "run_tests": True,
         "generate": True,
         "tests": {"ok_format": True},
     }
     cells = [
         nbformat.v4.new_raw_cell("# ASSIGNMENT CONFIG\n" + json.dumps(config, indent=2)),
+        nbformat.v4.new_code_cell(STUDENT_CELL),
         nbformat.v4.new_markdown_cell(
             f"# {name}\n\nAnswer each question in the cell below it, run the check cell, and hand in "
             "this notebook. The check cells only say whether an answer has the right form; your "
@@ -108,7 +121,7 @@ def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNo
         points = exercise.points
         cells.append(
             nbformat.v4.new_raw_cell(
-                f"# BEGIN QUESTION\nname: {question_name(number, exercise)}\npoints: [0, {points:g}]"
+                f"# BEGIN QUESTION\nname: {question_name(number, exercise)}\npoints: [0, {points:g}]\ncheck_cell: false"
             )
         )
         cells.append(
@@ -121,7 +134,7 @@ def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNo
         cells.append(nbformat.v4.new_code_cell(_solution_source(number, exercise)))
         cells.append(nbformat.v4.new_raw_cell("# END SOLUTION"))
         cells.append(nbformat.v4.new_raw_cell("# BEGIN TESTS"))
-        shape = json.dumps(public_shape(exercise), ensure_ascii=False)
+        shape = repr(public_shape(exercise))  # a Python literal, like the key below
         cells.append(
             _test_cell(
                 "from qantar.exercises.checking import form_message as _form\n"
@@ -141,56 +154,17 @@ def master_notebook(exercises: list[Exercise], name: str) -> nbformat.NotebookNo
         )
         cells.append(nbformat.v4.new_raw_cell("# END TESTS"))
         cells.append(nbformat.v4.new_raw_cell("# END QUESTION"))
+        cells.append(nbformat.v4.new_code_cell(FORM_CHECK_IMPORT + _form_check_call(number, exercise)))
+    cells.append(
+        nbformat.v4.new_markdown_cell(
+            "---\n\nBefore you hand in: restart the kernel, run every cell, and read the line each "
+            "check prints. The cell below checks every answer at once."
+        )
+    )
+    calls = "\n".join(_form_check_call(n, e) for n, e in enumerate(exercises, start=1))
+    cells.append(nbformat.v4.new_code_cell(FORM_CHECK_IMPORT + "\n" + calls))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return notebook
-
-
-STUDENT_CELL = '# Your name and student ID, as your teacher\'s list has them.\nstudent_name = ""\nstudent_id = ""'
-
-
-def _form_check_call(number: int, exercise: Exercise) -> str:
-    shape = ", ".join(f"{key}={value!r}" for key, value in public_shape(exercise).items())
-    variable = answer_variable(number, exercise)
-    return f"form_check({number}, {variable!r}, {exercise.kind!r}" + (f", {shape})" if shape else ")")
-
-
-def student_notebook(notebook: nbformat.NotebookNode, exercises: list[Exercise]) -> nbformat.NotebookNode:
-    """The student notebook otter assign wrote, made to run with the class pack alone: its first cell
-    asks for name and student ID, and its check cells call qantar's form check, which needs neither
-    otter-grader nor the notebook's file name. (Graded with `qantar grade`, or otter's own runner,
-    which does not use these cells.)"""
-    cells = []
-    numbers = {question_name(n, e): n for n, e in enumerate(exercises, start=1)}
-    for cell in notebook.cells:
-        source = cell.source.strip()
-        if cell.cell_type == "code" and source.startswith("# Initialize Otter"):
-            cells.append(nbformat.v4.new_code_cell(STUDENT_CELL))
-            continue
-        check = re.fullmatch(r'grader\.check\("([^"]+)"\)', source) if cell.cell_type == "code" else None
-        if check and check.group(1) in numbers:
-            number = numbers[check.group(1)]
-            cells.append(
-                nbformat.v4.new_code_cell(
-                    "from qantar.exercises.checking import form_check\n"
-                    + _form_check_call(number, exercises[number - 1])
-                )
-            )
-            continue
-        if cell.cell_type == "code" and source == "grader.check_all()":
-            calls = "\n".join(_form_check_call(n, e) for n, e in enumerate(exercises, start=1))
-            cells.append(nbformat.v4.new_code_cell("from qantar.exercises.checking import form_check\n\n" + calls))
-            continue
-        if cell.cell_type == "markdown" and "rerun all of the autograder tests" in source:
-            cells.append(
-                nbformat.v4.new_markdown_cell(
-                    "---\n\nBefore you hand in: restart the kernel, run every cell, and read the line each "
-                    "check prints. The cell below checks every answer at once."
-                )
-            )
-            continue
-        cells.append(cell)
-    notebook.cells = cells
     return notebook
 
 
@@ -256,5 +230,4 @@ def assign(exercises: list[Exercise], name: str, out: Path) -> dict[str, Path]:
     )
     with zipfile.ZipFile(zips[-1], "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(KEY_FILE, json.dumps(key, ensure_ascii=False, indent=1))
-    nbformat.write(student_notebook(nbformat.read(student, as_version=4), exercises), student)
     return {"student": student, "autograder": zips[-1], "solution": out / "autograder" / f"{name}.ipynb"}
