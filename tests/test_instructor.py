@@ -109,7 +109,9 @@ def test_the_autograder_zip_holds_a_hidden_check_per_question(assignment):
 def test_the_autograder_zip_holds_the_key_that_qantar_grade_checks_against(assignment):
     from qantar.grading import load_key
 
-    questions = load_key(assignment["autograder"])
+    key = load_key(assignment["autograder"])
+    questions = key.questions
+    assert key.name == "quiz"
     assert [q.exercise.id for q in questions] == [e.id for e in assignment["exercises"]]
     assert [q.variable for q in questions] == [
         answer_variable(n, e) for n, e in enumerate(assignment["exercises"], start=1)

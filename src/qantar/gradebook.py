@@ -263,7 +263,8 @@ def grade(
     if format not in FORMATS:
         raise GradingError(f"--format {format!r}: choose one of {', '.join(FORMATS)}")
     out = Path(out)
-    questions = load_key(Path(autograder))
+    key = load_key(Path(autograder))
+    questions = key.questions
     moment = parse_deadline(deadline) if deadline else None
     batch = find_submissions(Path(submissions))
     try:
@@ -303,7 +304,7 @@ def grade(
             if not roster:  # without a roster, the name and ID the student wrote in the notebook
                 submission.name = submission.name or row.declared.get("student_name", "")
                 submission.student_id = submission.student_id or row.declared.get("student_id", "")
-        name = title or _assignment_name(Path(autograder))
+        name = title or key.name
         outputs = {"gradebook": out, "record": record_file}
         writers = {"plain": write_plain, "canvas": write_canvas, "moodle": write_moodle}
         _atomic(out, lambda handle: writers[format](handle, rows, batch.submissions, missing, questions, moment, name))
@@ -322,13 +323,6 @@ def grade(
         if batch.unpacked:
             shutil.rmtree(batch.unpacked, ignore_errors=True)
     return Report(rows, batch.submissions, missing, batch.skipped, questions, outputs)
-
-
-def _assignment_name(autograder: Path) -> str:
-    from qantar.grading import KEY_FILE
-
-    with zipfile.ZipFile(autograder) as archive:
-        return json.loads(archive.read(KEY_FILE).decode("utf-8")).get("name") or autograder.stem
 
 
 def _atomic(path: Path, write) -> None:
@@ -413,7 +407,7 @@ def write_canvas(handle, rows, submissions, missing, questions, deadline, title)
     writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title])
     writer.writerow(["Points Possible", "", "", "", "", _points(sum(q.points for q in questions))])
     for row, submission in _best_by_student(rows, submissions):
-        extra = _extra(submission)
+        extra = submission.extra
         writer.writerow(
             [
                 submission.name or submission.platform_name or Path(row.file).stem,
@@ -456,10 +450,6 @@ def write_moodle(handle, rows, submissions, missing, questions, deadline, title)
                 row.message,
             ]
         )
-
-
-def _extra(submission: Submission) -> dict[str, str]:
-    return submission.extra
 
 
 # ---------------------------------------------------------------- feedback for each student

@@ -73,8 +73,16 @@ def key_record(questions: list[tuple[str, str, dict]], name: str) -> dict:
     }
 
 
-def load_key(autograder: Path) -> list[Question]:
-    """The questions of an assignment, from the key file that ``qantar assign`` puts in its zip."""
+@dataclass(frozen=True)
+class Key:
+    """An assignment as the grader checks it: its name and its questions, in order."""
+
+    name: str
+    questions: list[Question]
+
+
+def load_key(autograder: Path) -> Key:
+    """The assignment's key, from the key file that ``qantar assign`` puts in its zip."""
     autograder = Path(autograder)
     try:
         with zipfile.ZipFile(autograder) as archive:
@@ -92,7 +100,7 @@ def load_key(autograder: Path) -> list[Question]:
         questions.append(Question(number, entry["name"], entry["variable"], exercise))
     if not questions:
         raise GradingError(f"{autograder}: its key lists no questions")
-    return questions
+    return Key(record.get("name") or autograder.stem, questions)
 
 
 # ---------------------------------------------------------------- one submission
@@ -274,10 +282,10 @@ class Grading:
     """One submission running in the sandbox, with a deadline."""
 
     def __init__(
-        self, questions: list[Question], submission: Path, timeout: float, data: Path, notebook, label: str
+        self, questions: list[Question], submission: Path, timeout: float, data: Path, notebook, label: str, sha: str
     ) -> None:
         self.questions, self.timeout, self.notebook = questions, timeout, notebook
-        self.row = Row(file=label, status="error", digest=digest(submission))
+        self.row = Row(file=label, status="error", digest=sha)
         self.row.flags = review_flags(notebook)
         self.work = Path(tempfile.mkdtemp(prefix="qantar-grade-"))
         # The notebook as read (an old format converted), never the file itself: what runs is what was checked.
@@ -368,26 +376,22 @@ def summary(questions: list[Question], row: Row) -> str:
     return "; ".join(parts)
 
 
-def start_grading(questions: list[Question], submission: Path, timeout: float, data: Path, label: str = ""):
+def start_grading(
+    questions: list[Question], submission: Path, timeout: float, data: Path, label: str = "", sha: str = ""
+):
     """A finished Row for a file that cannot be graded, else a running Grading; never an exception.
-    ``label`` is the file's name in the gradebook (by default its own name)."""
-    label = label or submission.name
+    ``label`` is the file's name in the gradebook (by default its own name); ``sha`` its digest, if known."""
+    label, sha = label or submission.name, sha or digest(submission)
     zero = {q.name: 0.0 for q in questions}
     notebook, problem = read_notebook(submission)
     if problem:
-        return Row(file=label, status="invalid", scores=zero, message=problem, digest=digest(submission))
+        return Row(file=label, status="invalid", scores=zero, message=problem, digest=sha)
     try:
-        return Grading(questions, submission, timeout, data, notebook, label)
+        return Grading(questions, submission, timeout, data, notebook, label, sha)
     except sandbox.SandboxUnavailable:
         raise
     except Exception as error:  # the batch must go on whatever one submission does
-        return Row(
-            file=label,
-            status="error",
-            scores=zero,
-            message=f"{type(error).__name__}: {error}",
-            digest=digest(submission),
-        )
+        return Row(file=label, status="error", scores=zero, message=f"{type(error).__name__}: {error}", digest=sha)
 
 
 # ---------------------------------------------------------------- the batch
@@ -428,11 +432,11 @@ def grade_files(
     rows: dict[str, Row] = {}
     waiting = []
     for path, label in files:
-        key = (label, digest(path))
-        if key in finished:
-            rows[label] = finished[key]
+        sha = digest(path)
+        if (label, sha) in finished:
+            rows[label] = finished[(label, sha)]
         else:
-            waiting.append((path, label))
+            waiting.append((path, label, sha))
     running: list[tuple[str, Grading]] = []
     with progress.open("a", encoding="utf-8") as log:
 
@@ -446,8 +450,8 @@ def grade_files(
 
         while waiting or running:
             while waiting and len(running) < max(1, jobs):
-                path, label = waiting.pop(0)
-                started = start_grading(questions, path, timeout, data, label)
+                path, label, sha = waiting.pop(0)
+                started = start_grading(questions, path, timeout, data, label, sha)
                 if isinstance(started, Row):
                     record(label, started)
                 else:

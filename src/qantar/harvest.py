@@ -220,7 +220,7 @@ def run(notebook_path: str, out_path: str, variables: list[str]) -> None:
     with open(notebook_path, encoding="utf-8") as handle:
         notebook = json.load(handle)
     cells = notebook.get("cells", [])
-    record: dict[str, Any] = {"cells": len(cells), "running": None, "errors": [], "skipped": [], "values": {}}
+    record: dict[str, Any] = {"running": None, "errors": [], "values": {}}
     _write(out_path, record)
 
     log = open("output.log", "w", encoding="utf-8")  # noqa: SIM115  (open for the whole run)
@@ -240,7 +240,6 @@ def run(notebook_path: str, out_path: str, variables: list[str]) -> None:
             continue
         source = _source(cell)
         if OTTER_CELLS.fullmatch(source):
-            record["skipped"].append(index)
             continue
         with real:
             record["running"] = index
