@@ -130,7 +130,6 @@ class Kind:
     fields: ClassVar[set[str]]  # the bank fields of this kind, besides the common ones
     withheld_fields: ClassVar[set[str]]  # the fields a question keeps when its key is withheld
     self_checked_in_page: ClassVar[bool] = True  # the page script checks it (False: only in Jupyter)
-    partial_credit: ClassVar[bool] = False  # whether the bank may declare ``partial: true`` for it
 
     # -- the bank
     def parse(self, spec: dict, file: str, question: str) -> dict[str, Any]:
@@ -163,8 +162,13 @@ class Kind:
 
     def credit(self, exercise, given: Any, expected: Any) -> tuple[int, int, str]:
         """For partial credit: how many parts of a normalised answer are right, of how many, and
-        what a part is called ("pairs"). Only kinds with ``partial_credit`` implement it."""
+        what a part is called ("pairs"). A kind that implements it may be declared ``partial: true``."""
         raise NotImplementedError
+
+    @property
+    def partial_credit(self) -> bool:
+        """Whether the bank may declare ``partial: true`` for this kind: it implements :meth:`credit`."""
+        return type(self).credit is not Kind.credit
 
     # -- showing
     def describe(self, exercise) -> str:
@@ -304,8 +308,6 @@ class Multiple(_OptionsKind):
 
     def expected_form(self, exercise):
         return "Choose every option that applies."
-
-    partial_credit = True
 
     def credit(self, exercise, given, expected):
         right = sum(1 for option in exercise.options if (option in given) == (option in expected))
@@ -456,8 +458,6 @@ class Order(Kind):
     def expected_form(self, exercise):
         return "Put every item in order."
 
-    partial_credit = True
-
     def credit(self, exercise, given, expected):
         neighbours = set(zip(expected, expected[1:]))
         right = sum(1 for pair in zip(given, given[1:]) if pair in neighbours)
@@ -561,8 +561,6 @@ class Match(Kind):
 
     def expected_form(self, exercise):
         return "Pair every item with its partner."
-
-    partial_credit = True
 
     def credit(self, exercise, given, expected):
         right = sum(1 for left, partner in expected.items() if given.get(left) == partner)
