@@ -100,6 +100,12 @@ def test_a_page_keeps_only_the_assets_its_content_uses():
     assert not needed("sphinx-thebe.css", code)
     for asset in ("doctools.js", "qantar.css", "qantar-icons.css", "scripts/bootstrap.js"):
         assert needed(asset, plain), asset
+    from sphinx.builders.html._assets import _JavaScript
+
+    thebe_config = _JavaScript("", body='const THEBE_JS_URL = "https://unpkg.com/thebe"')
+    widget_state = _JavaScript("", type="application/vnd.jupyter.widget-state+json", body="{}")
+    assert not needed(thebe_config, code) and not needed(widget_state, code)
+    assert not needed("sphinx-thebe.js", code)
 
 
 def test_pages_load_only_what_they_use(built_book):

@@ -16,7 +16,13 @@ asset                                           kept on a page that has
 ``mystnb*.css``                                 a notebook cell
 ``qantar-exercises.js``                         a self-check exercise
 ``qantar-figures.css``                          a figure or an explorer of the module
-``sphinx-thebe.css``                            nothing: the book runs no live code in the page
+``sphinx-thebe.css``, ``sphinx-thebe.js`` and  nothing: the book runs no live code in the page
+its configuration (which names unpkg.com and,   (the configuration would also be declared twice
+added once per environment read, is declared    on an incremental build, a console error)
+twice on an incremental build)
+the ipywidgets state myst-nb embeds for         nothing: every widget of the module also has a
+executed widgets                                static rendering that wins in the page, and no
+                                                widget manager is loaded
 ==============================================  ===============================================
 """
 
@@ -55,7 +61,7 @@ NEEDS = {
     "mystnb": lambda body: "cell docutils" in body or "cell_output" in body,
     "qantar-exercises.js": lambda body: "qantar-exercise" in body,
     "qantar-figures.css": lambda body: "qantar-figure" in body or "qantar-explorer" in body,
-    "sphinx-thebe.css": lambda body: False,
+    "sphinx-thebe": lambda body: False,
 }
 TOGGLE = re.compile(r'class="[^"]*\b(toggle|dropdown)\b[^"]*"')
 DESIGN = re.compile(r'class="[^"]*\bsd-[a-z]')
@@ -66,6 +72,11 @@ def _name(asset) -> str:
 
 
 def needed(asset, body: str) -> bool:
+    attributes = getattr(asset, "attributes", {}) or {}
+    if "THEBE_JS_URL" in str(attributes.get("body", "")):
+        return False  # sphinx-thebe's inline configuration
+    if attributes.get("type") == "application/vnd.jupyter.widget-state+json":
+        return False
     name = _name(asset)
     for prefix, test in NEEDS.items():
         if name.startswith(prefix):

@@ -331,28 +331,6 @@ def add_static_files(app: Sphinx) -> None:
         app.config.html_favicon = str(STATIC_DIR / "favicon.svg")
 
 
-def drop_unused_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Remove scripts the book never runs, which would only add weight or name third-party hosts.
-
-    - sphinx-thebe's configuration: the book runs no live code in the page, and the
-      configuration, added once per environment read, is declared twice on an
-      incremental build (a console error) and names unpkg.com.
-    - the ipywidgets state that myst-nb embeds for executed widgets: every widget the
-      module shows also has a static rendering that wins in the page, and no widget
-      manager is loaded, so the state would only be dead weight.
-    """
-
-    def unused(script) -> bool:
-        attributes = getattr(script, "attributes", {}) or {}
-        return (
-            "THEBE_JS_URL" in str(attributes.get("body", ""))
-            or str(getattr(script, "filename", script)).endswith("sphinx-thebe.js")
-            or attributes.get("type") == "application/vnd.jupyter.widget-state+json"
-        )
-
-    context["script_files"] = [script for script in context.get("script_files", []) if not unused(script)]
-
-
 FIGURE_SCRIPTS = ["vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js", "qantar-figures.js"]
 
 
@@ -495,7 +473,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", add_figure_scripts)
     app.connect("html-page-context", add_launch_buttons, priority=600)
     app.connect("html-page-context", downloads.add_notebook_button, priority=600)
-    app.connect("html-page-context", drop_unused_scripts, priority=900)
     # build-finished: the class pack and notebooks; last of all, the site zip of everything.
     app.connect("build-finished", downloads.write_downloads, priority=800)
     app.connect("build-finished", downloads.write_site_zip, priority=999)
