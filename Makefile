@@ -41,27 +41,26 @@ instructor-book: $(VENV)/.book-installed
 	@echo "The instructor edition is built. Open $(CURDIR)/_build/instructor/_build/html/index.html"
 	@echo "It holds every answer: do not publish it."
 
+# A Debian package the tests need: installed with apt when run as root (as CI is), else the
+# command to run. $(call debian-package,PROGRAM,PACKAGE,WHY)
+define debian-package
+	@if [ -x "$(1)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+	else \
+	  echo "$(3) Run:"; \
+	  echo "  sudo apt-get install $(2)"; \
+	  echo "then run the command again."; exit 1; \
+	fi
+endef
+
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
 browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	else \
-	  echo "The browser tests need Debian's Chromium. Run:"; \
-	  echo "  sudo apt-get install chromium"; \
-	  echo "then run 'make test' again."; exit 1; \
-	fi
+	$(call debian-package,/usr/bin/chromium,chromium,The browser tests need Debian's Chromium.)
 
 # `qantar grade` runs each submission in a bubblewrap sandbox (Debian's bubblewrap package).
 grading-deps:
-	@if command -v bwrap >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
-	else \
-	  echo "qantar grade runs every submission in a sandbox made with bubblewrap. Run:"; \
-	  echo "  sudo apt-get install bubblewrap"; \
-	  echo "then run the command again."; exit 1; \
-	fi
+	$(call debian-package,/usr/bin/bwrap,bubblewrap,qantar grade runs every submission in a bubblewrap sandbox.)
 
 # Every test: data, exercises, kernels, real book builds, Chromium, grading (about 10 minutes).
 test: $(VENV)/.test-installed browser-deps grading-deps

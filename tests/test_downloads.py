@@ -355,6 +355,21 @@ RUNNER = textwrap.dedent('''
 ''')
 
 
+def run_pack_offline(pack: Path, python: Path, out: Path, timeout: float) -> subprocess.CompletedProcess:
+    """RUNNER with ``python`` in the pack's folder, the network cut, and none of this checkout's
+    ``QANTAR_*`` settings or environment: as a student's machine runs the pack."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("QANTAR_", "PYTHONPATH", "VIRTUAL_ENV"))}
+    environment["PATH"] = f"{python.parent}:{environment.get('PATH', '')}"
+    return subprocess.run(
+        [*offline_prefix(), str(python), "-c", RUNNER, str(out)],
+        cwd=pack,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def stream_text(cell) -> str:
     return "".join(output.get("text", "") for output in cell.outputs if output.get("output_type") == "stream")
 
@@ -393,19 +408,7 @@ def test_every_notebook_of_the_class_pack_runs_offline_from_the_pack_folder(clas
 
     out = tmp_path / "executed"
     out.mkdir()
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("QANTAR_DATA_DIR", "QANTAR_EXERCISES_DIR", "QANTAR_EDITION", "PYTHONPATH")
-    }
-    result = subprocess.run(
-        [*offline_prefix(), sys.executable, "-c", RUNNER, str(out)],
-        cwd=class_pack,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_pack_offline(class_pack, Path(sys.executable), out, timeout=600)
     assert result.returncode == 0, f"a notebook of the pack failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
     closure = requirement_closure((class_pack / "requirements.txt").read_text(encoding="utf-8"))
     # What a bare interpreter of this environment loads at start (site hooks), needed by no notebook.
@@ -582,18 +585,8 @@ def test_the_class_pack_installs_in_a_fresh_venv_and_runs_offline_as_a_student_g
     shutil.copyfile(outputs["student"], pack / "Homework (my copy).ipynb")  # saved under another name
     out = tmp_path / "executed"
     out.mkdir()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("QANTAR_", "PYTHONPATH", "VIRTUAL_ENV"))}
-    environment["PATH"] = f"{venv / 'bin'}:{environment.get('PATH', '')}"
-    prefix = offline_prefix()
-    assert prefix, "this machine cannot cut the network for a test (unshare --net)"
-    result = subprocess.run(
-        [*prefix, str(python), "-c", RUNNER, str(out)],
-        cwd=pack,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    assert offline_prefix(), "this machine cannot cut the network for a test (unshare --net)"
+    result = run_pack_offline(pack, python, out, timeout=900)
     assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
     ran = sorted(p.name for p in out.glob("*.ipynb"))
     assert ran == sorted([*(c.pack_name for c in CHAPTERS), "Homework (my copy).ipynb"])

@@ -468,6 +468,12 @@ def test_partial_credit_is_given_per_pair_and_said(graded):
     assert float(table["32-partial-match.ipynb"][NAMES[match]]) == row.scores[NAMES[match]]
 
 
+def grade_cli(autograder: Path, submissions: Path, out: Path, *options: str) -> int:
+    """`qantar grade` through the command line, as a teacher runs it."""
+    arguments = ["--autograder", str(autograder), "--submissions", str(submissions), "--out", str(out)]
+    return qantar_main(["grade", *arguments, *options])
+
+
 def test_canvas_and_moodle_downloads_are_read_and_written_back_in_their_layouts(graded, tmp_path):
     """A Canvas download (flat, renamed files) and a Moodle one (a folder per student), graded
     through the command line into each platform's import layout."""
@@ -477,24 +483,7 @@ def test_canvas_and_moodle_downloads_are_read_and_written_back_in_their_layouts(
     (canvas / "doejane_12345_901_quiz.ipynb").write_bytes((source / "01-full.ipynb").read_bytes())
     (canvas / "roeric_LATE_12346_902_quiz-1.ipynb").write_bytes((source / "03-half.ipynb").read_bytes())
     out = tmp_path / "canvas.csv"
-    assert (
-        qantar_main(
-            [
-                "grade",
-                "--autograder",
-                str(graded["autograder"]),
-                "--submissions",
-                str(canvas),
-                "--out",
-                str(out),
-                "--format",
-                "canvas",
-                "--title",
-                "Quiz 1 (555)",
-            ]
-        )
-        == 0
-    )
+    assert grade_cli(graded["autograder"], canvas, out, "--format", "canvas", "--title", "Quiz 1 (555)") == 0
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Quiz 1 (555)"]
     assert rows[1][0] == "Points Possible" and rows[1][5] == f"{POSSIBLE:g}"
@@ -509,22 +498,7 @@ def test_canvas_and_moodle_downloads_are_read_and_written_back_in_their_layouts(
         (moodle / folder / "quiz.ipynb").write_bytes((source / file).read_bytes())
     (moodle / "Ann Poe_803_assignsubmission_onlinetext_").mkdir()
     out = tmp_path / "moodle.csv"
-    assert (
-        qantar_main(
-            [
-                "grade",
-                "--autograder",
-                str(graded["autograder"]),
-                "--submissions",
-                str(moodle),
-                "--out",
-                str(out),
-                "--format",
-                "moodle",
-            ]
-        )
-        == 0
-    )
+    assert grade_cli(graded["autograder"], moodle, out, "--format", "moodle") == 0
     table = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert list(table[0]) == [
         "Identifier",
