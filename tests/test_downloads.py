@@ -541,22 +541,30 @@ def test_downloaded_and_packed_notebooks_show_the_numbers_not_placeholders(built
 
 
 @pytest.mark.book
-def test_bookkeeping_is_folded_away_in_the_notebooks(built_book, class_pack):
-    """The book's hidden set-up cells (the glue calls behind the prose's numbers) are folded in
-    the notebook, so that it opens on the chapter's text; no visible cell glues anything."""
+def test_no_bookkeeping_in_sight_in_the_notebooks(built_book, class_pack):
+    """A notebook opens on the chapter's text and its import: the glue behind the prose's numbers
+    is gone (the numbers are written in), the import is shown and short, and what stays folded is
+    a line or two (an excerpt, a chart), never a block of set-up code."""
     for path in _notebooks(built_book, class_pack):
         notebook = nbformat.read(path, as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert code, path.name
         for cell in code:
+            assert "glue" not in cell.source, (path.name, cell.source[:80])
+            if _hidden(cell):
+                assert len(cell.source.strip().splitlines()) <= 2, (path.name, "folded", cell.source[:120])
             tags = set(cell.metadata.get("tags", []))
-            if tags & {"remove-cell", "remove-input"}:
-                assert _hidden(cell), (path.name, cell.source[:60])
-            else:
-                assert "glue(" not in cell.source, (path.name, cell.source[:80])
-        first_visible = next(
-            i for i, cell in enumerate(notebook.cells) if cell.cell_type == "markdown" or not _hidden(cell)
-        )
-        assert notebook.cells[first_visible].cell_type == "markdown", path.name
+            assert "show-in-notebook" not in tags and "book-only" not in tags, (path.name, tags)
+        # The chapter's own first code cell (after Colab's set-up, if any) is its import, in sight.
+        first = next(cell for cell in code if "google.colab" not in cell.source)
+        lines = [line for line in first.source.strip().splitlines() if not line.startswith("#")]
+        assert not _hidden(first), (path.name, first.source)
+        assert lines[0].startswith("from qantar.chapters import"), (path.name, first.source)
+        assert len(lines) <= 4, (path.name, first.source)
+        assert all(line.startswith(("from ", "    ", ")")) for line in lines), (path.name, first.source)
+        # Before it, only text.
+        before = notebook.cells[: notebook.cells.index(first)]
+        assert all(cell.cell_type == "markdown" or "google.colab" in cell.source for cell in before), path.name
 
 
 @pytest.mark.book

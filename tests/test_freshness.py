@@ -69,6 +69,18 @@ def test_the_real_views_read_what_they_load():
     assert reads["stance_table"] == {"reactions"}
 
 
+def test_a_chapter_page_depends_on_the_tables_its_prose_numbers_read():
+    """The numbers live in qantar.numbers, not in the page: its one glue cell must still tie the
+    page to every table they are computed from, or a corrected table would leave old numbers."""
+    from qantar.numbers import chapters
+
+    expected = {"causes": {"claims", "indicators", "timeline"}, "article-4": {"claims", "deployment", "csto_members"}}
+    for chapter in chapters():
+        cells = code_cells((REPO / "chapters" / f"{chapter}.md").read_text(encoding="utf-8"))
+        glue_cell = next(cell for cell in cells if "glue_numbers" in cell)
+        assert reads_of_code(glue_cell) >= expected.get(chapter, {"claims"}), chapter
+
+
 def test_code_cells_keep_code_and_drop_prose_and_options():
     text = textwrap.dedent("""\
     Prose that mentions load("glossary") is not code.

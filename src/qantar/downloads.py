@@ -222,6 +222,10 @@ def resolve_prose(source: str, glued: dict[str, str], labels: dict[str, str], wh
 # Cells the book hides: in the notebook their code is folded away (JupyterLab and Notebook 7 show
 # a bar to open it), so that a chapter opens on its text.
 HIDDEN_TAGS = {"remove-cell": {"source_hidden": True, "outputs_hidden": True}, "remove-input": {"source_hidden": True}}
+# A cell the book hides but a notebook shows as it is: the chapter's import, a "try it" cell.
+SHOWN_TAG = "show-in-notebook"
+# A cell only the book needs (it glues the prose's numbers): a notebook has the numbers written in.
+BOOK_ONLY_TAG = "book-only"
 
 
 def chapter_notebook(
@@ -264,10 +268,21 @@ def chapter_notebook(
             if not cell.source:
                 continue
         if cell.cell_type == "code":
+            tags = cell.metadata.get("tags", [])
+            if BOOK_ONLY_TAG in tags and glued is not None:
+                continue
             cell.outputs, cell.execution_count = [], None
-            for tag in cell.metadata.get("tags", []):
-                if tag in HIDDEN_TAGS:
-                    cell.metadata.setdefault("jupyter", {}).update(HIDDEN_TAGS[tag])
+            if SHOWN_TAG in tags:
+                # Shown as it is: drop the book's tags, which would hide it in JupyterLab too.
+                kept = [tag for tag in tags if tag != SHOWN_TAG and tag not in HIDDEN_TAGS]
+                if kept:
+                    cell.metadata["tags"] = kept
+                else:
+                    cell.metadata.pop("tags")
+            else:
+                for tag in tags:
+                    if tag in HIDDEN_TAGS:
+                        cell.metadata.setdefault("jupyter", {}).update(HIDDEN_TAGS[tag])
         cells.append(cell)
     for index, cell in enumerate(cells):
         cell.id = f"{chapter.slug}-{index:03d}"
