@@ -227,3 +227,40 @@ def test_every_visible_code_cell_is_introduced_and_its_steps_explained(slug):
         if len([line for line in lines if not line.strip().startswith("#")]) > 2:
             assert any("#" in line for line in lines), (slug, "no comment in", cell.source[:80])
         assert "table_html(" not in cell.source, (slug, cell.source[:80])
+
+
+TRY_IT = re.compile(r"^(\w+) = \.\.\.$\n^check\(\"([\w-]+)\", \1\)$", flags=re.M)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_try_it_cell_comes_before_the_worked_computation_and_checks_the_students_answer(slug):
+    """Where the chapter computes something, the student gets a cell to try it first: hidden in the
+    book, shown in the notebook, with a check that is neutral before an answer and right for the
+    bank's own solution; the worked computation follows it."""
+    from qantar.exercises import check, get
+
+    cells = read(slug).cells
+    tries = [(i, c) for i, c in enumerate(cells) if c.cell_type == "code" and TRY_IT.search(c.source)]
+    assert tries, f"{slug}: no try-it cell"
+    for index, cell in tries:
+        variable, exercise_id = TRY_IT.search(cell.source).groups()
+        tags = set(cell.metadata.get("tags", []))
+        assert {"remove-cell", "show-in-notebook"} <= tags, (slug, tags)
+        exercise = get(exercise_id)
+        assert exercise.chapter == slug and exercise.kind == "code" and exercise.status == "practice", exercise_id
+        assert exercise.variable == variable, (exercise_id, variable)
+        # As the book runs it, and as a student first opens it: nothing given, a neutral note.
+        untried = check(exercise_id, ...)
+        assert not untried.answered and untried.verdict.startswith("… No answer yet")
+        # The student's code in place of "...": the bank's solution, run as the chapter's code runs.
+        namespace: dict = {}
+        exec(next(c.source for c in cells if "from qantar.chapters import" in c.source), namespace)
+        exec(exercise.solution_code, namespace)
+        assert check(exercise_id, namespace[variable]).verdict.startswith("✔"), exercise_id
+        assert not check(exercise_id, namespace[variable] + 1).correct, exercise_id
+        # The prose asks for it first, and the worked computation is the next visible code cell.
+        assert "Try it first" in cells[index - 1].source, slug
+        later = next(c for c in cells[index + 1 :] if c.cell_type == "code" and "tags" not in c.metadata)
+        # it works on the same columns or values as the solution
+        shared = set(re.findall(r'"([^"]+)"', exercise.solution_code)) & set(re.findall(r'"([^"]+)"', later.source))
+        assert shared, (slug, "the next code cell is not the worked computation", later.source[:80])

@@ -562,6 +562,9 @@ def test_no_bookkeeping_in_sight_in_the_notebooks(built_book, class_pack):
         assert lines[0].startswith("from qantar.chapters import"), (path.name, first.source)
         assert len(lines) <= 4, (path.name, first.source)
         assert all(line.startswith(("from ", "    ", ")")) for line in lines), (path.name, first.source)
+        # The "try it" cells are in sight and untagged, ready for the student's code.
+        tries = [cell for cell in code if re.search(r"^\w+ = \.\.\.$", cell.source, flags=re.M)]
+        assert tries and all(not _hidden(cell) and "check(" in cell.source for cell in tries), path.name
         # Before it, only text.
         before = notebook.cells[: notebook.cells.index(first)]
         assert all(cell.cell_type == "markdown" or "google.colab" in cell.source for cell in before), path.name

@@ -27,9 +27,22 @@ class Result:
     correct: bool
     score: float
     message: str
+    answered: bool = True  # False: nothing was given yet (a blank, None, or the ``...`` of a "try it" cell)
 
     def __bool__(self) -> bool:
         return self.correct
+
+    @property
+    def verdict(self) -> str:
+        """One line for a notebook: a neutral note when nothing was given, else the mark and the message."""
+        if not self.answered:
+            return f"… {self.message}"
+        if self.correct:
+            return "✔ " + (self.message if self.message.startswith(("Right", "Correct")) else f"Right. {self.message}")
+        return "✘ " + (self.message if self.message.startswith("Not ") else f"Not yet. {self.message}")
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text display, as a "try it" cell ends
+        printer.text(self.verdict)
 
 
 def normalise(exercise: Exercise, answer: Any) -> Any:
@@ -57,8 +70,8 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
 
     if exercise.key_withheld:
         return verdict(False, WITHHELD_MESSAGE)
-    if answer is MISSING or answer is None or (isinstance(answer, str) and not answer.strip()):
-        return verdict(False, "No answer yet. " + _expected_form(exercise))
+    if answer is MISSING or answer is None or answer is Ellipsis or (isinstance(answer, str) and not answer.strip()):
+        return Result(exercise.id, False, 0.0, "No answer yet. " + _expected_form(exercise), answered=False)
     handler = KINDS[exercise.kind]
     try:
         given = handler.normalise(exercise, answer)
