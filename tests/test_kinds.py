@@ -140,7 +140,7 @@ def test_the_page_script_checks_the_toy_kind_with_its_one_function(toy, browser,
     feedback = section.locator(".qantar-exercise__feedback")
     for value, correct, message in (("no", "false", "The Council cited Article 4."), ("yes", "true", "Right.")):
         section.locator(f'input[value="{value}"]').check()
-        section.locator("button").click()
+        section.locator("button.qantar-exercise__check").click()
         assert feedback.get_attribute("data-correct") == correct
         assert message in feedback.inner_text()
         assert check(toy, value).correct == (correct == "true")

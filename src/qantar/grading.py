@@ -275,7 +275,7 @@ def judge(question: Question, values: dict, notebook, errors: dict[int, str]) ->
         why = answer.why or "which cannot be graded"
         return 0.0, f"`{variable}` holds a {answer.type_name}, {why}."
     result = check(question.exercise, MISSING if answer is None else answer)
-    return float(result.score), result.message
+    return float(result.score), result.message + (f" Hint: {result.hint}" if result.hint else "")
 
 
 class Grading:

@@ -81,9 +81,16 @@ class ExerciseForm:
                 False,
                 0.0,
                 f"`{self.exercise.variable}` is not defined yet: run the cell that computes it.",
+                answered=False,
             )
         else:
             result = checking.check(self.exercise, answer)
+        if not result.answered:  # nothing to judge yet: a neutral note, as in the page
+            self.feedback.value = (
+                f'<p role="status" data-correct="false" data-state="unanswered"><strong>…</strong> '
+                f"{inline_markup(result.message)}</p>"
+            )
+            return result
         mark = "✔ Correct" if result.correct else "✘ Not yet"
         colour = "#1a7f37" if result.correct else "#b42318"
         self.feedback.value = (

@@ -27,7 +27,10 @@ class Result:
     correct: bool
     score: float
     message: str
-    answered: bool = True  # False: nothing was given yet (a blank, None, or the ``...`` of a "try it" cell)
+    # False: nothing the check could read was given (a blank, None, the ``...`` of a "try it" cell,
+    # or an answer of the wrong form, such as words for a number): a neutral note, not a verdict.
+    answered: bool = True
+    hint: str = ""  # the question's hint, on a wrong answer; each front end shows it once, its own way
 
     def __bool__(self) -> bool:
         return self.correct
@@ -39,7 +42,11 @@ class Result:
             return f"… {self.message}"
         if self.correct:
             return "✔ " + (self.message if self.message.startswith(("Right", "Correct")) else f"Right. {self.message}")
-        return "✘ " + (self.message if self.message.startswith("Not ") else f"Not yet. {self.message}")
+        return (
+            "✘ "
+            + (self.message if self.message.startswith("Not ") else f"Not yet. {self.message}")
+            + (f" Hint: {self.hint}" if self.hint else "")
+        )
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text display, as a "try it" cell ends
         printer.text(self.verdict)
@@ -65,8 +72,7 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
         return Result(exercise.id, correct, exercise.points if correct else 0.0, message)
 
     def wrong(message: str) -> Result:
-        hint = f" Hint: {exercise.hint}" if exercise.hint else ""
-        return verdict(False, message + hint)
+        return Result(exercise.id, False, 0.0, message, hint=exercise.hint or "")
 
     if exercise.key_withheld:
         return verdict(False, WITHHELD_MESSAGE)
@@ -90,10 +96,11 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
                 False,
                 share,
                 f"{result.message} ({right} of {parts} {what} right: {share:g} of {exercise.points:g} points.)",
+                hint=result.hint,
             )
         return result
     except WrongShape as problem:
-        return verdict(False, str(problem))
+        return Result(exercise.id, False, 0.0, str(problem), answered=False)
     except Exception as error:  # a student's object that breaks comparison is still only a wrong answer
         return verdict(False, f"Could not check this answer ({type(error).__name__}). {_expected_form(exercise)}")
 

@@ -256,7 +256,12 @@ class _OptionsKind(Kind):
             f'value="{escape(option)}"> {escape(option)}</label>'
             for option in exercise.options
         )
-        return f'<div class="qantar-exercise__options" role="group">{options}</div>'
+        # A group of radio buttons or checkboxes is a fieldset, named by its legend.
+        legend = "Choose one option" if self.input_type == "radio" else "Choose every option that applies"
+        return (
+            f'<fieldset class="qantar-exercise__options"><legend class="qantar-exercise__legend">{legend}</legend>'
+            f"{options}</fieldset>"
+        )
 
 
 @register

@@ -90,6 +90,14 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
             "This exercise is checked when the chapter runs as a notebook in Jupyter.</p>"
             f"{hint}</section>"
         )
+    # "Show answer" appears after a first try (the page script unhides it): the answer in words and
+    # the reasoning the bank gives for it.
+    reveal = (
+        f'<button type="button" class="qantar-exercise__reveal" aria-expanded="false" aria-controls="{field}-answer" '
+        f'hidden>Show answer</button><div class="qantar-exercise__answer" id="{field}-answer" hidden>'
+        f"<p><strong>Answer:</strong> {escape(describe_answer(exercise))}</p>"
+        f"<p>{inline_markup(exercise.feedback_correct)}</p></div>"
+    )
     # Inside <script>, "<" could open a tag or a comment: write it (and > and &) as JSON escapes.
     key = (
         json.dumps(page_key(exercise), ensure_ascii=False)
@@ -102,6 +110,7 @@ def render_static(exercise: Exercise, *, instructor: bool = False) -> str:
         f'<form class="qantar-exercise__form" novalidate>{KINDS[exercise.kind].controls(exercise, field)}'
         '<button type="submit" class="qantar-exercise__check">Check</button></form>'
         f'{hint}<p class="qantar-exercise__feedback" role="status" aria-live="polite"></p>'
+        f"{reveal}"
         f'<script type="application/json" class="qantar-exercise__key">{key}</script></section>'
     )
 

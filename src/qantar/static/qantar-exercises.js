@@ -76,6 +76,10 @@
           return (values.indexOf(o) >= 0) === (expected.indexOf(o) >= 0);
         }).length;
         return [right, options.length, "options"];
+      }, marks: function (expected) {
+        return Array.prototype.slice.call(form.querySelectorAll("input")).map(function (box) {
+          return [box.closest("label"), box.checked === (expected.indexOf(box.value) >= 0)];
+        });
       } };
     },
     number: function (form, key) {
@@ -108,7 +112,11 @@
           if (neighbours[JSON.stringify([ordered[j], ordered[j + 1]])]) right++;
         }
         return [right, expected.length - 1, "neighbouring pairs"];
-      } };
+      }, marks: function (expected) {
+        return selects.map(function (s) {
+          return [s.closest("li"), expected[Number(s.value) - 1] === s.dataset.item];
+        });
+      }, markedAs: "positions" };
     },
     match: function (form, key) {
       var selects = selected(form);
@@ -121,56 +129,105 @@
         var lefts = Object.keys(expected);
         var right = lefts.filter(function (k) { return pairs[k] === expected[k]; }).length;
         return [right, lefts.length, "pairs"];
-      } };
+      }, marks: function (expected) {
+        return selects.map(function (s) { return [s.closest("li"), expected[s.dataset.item] === s.value]; });
+      }, markedAs: "pairs" };
     }
   };
   var extra = window.qantarExerciseKinds || {};
   Object.keys(extra).forEach(function (name) { KINDS[name] = extra[name]; });
 
-  function show(section, correct, message, key, share) {
+  /* The verdict: "right", "wrong", or "unanswered" (nothing given, or a form the check cannot read:
+     a neutral note, never a cross or a score). */
+  function show(section, state, message, key, share) {
     var feedback = section.querySelector(".qantar-exercise__feedback");
-    var mark = correct ? "✔ Correct" : "✘ Not yet";
-    var points = correct ? key.points : (share || 0);
     feedback.textContent = "";
     var strong = document.createElement("strong");
-    strong.textContent = mark;
+    strong.textContent = state === "right" ? "✔ Correct" : state === "wrong" ? "✘ Not yet" : "…";
     feedback.appendChild(strong);
-    feedback.appendChild(document.createTextNode(" (" + points + " of " + key.points + ") — " + message));
-    feedback.dataset.correct = correct ? "true" : "false";
+    var points = state === "right" ? key.points : (share || 0);
+    var score = state === "unanswered" ? " " : " (" + points + " of " + key.points + ") — ";
+    feedback.appendChild(document.createTextNode(score + message));
+    feedback.dataset.correct = state === "right" ? "true" : "false";
+    feedback.dataset.state = state;
+    var reveal = section.querySelector(".qantar-exercise__reveal");
+    if (reveal && state !== "unanswered") reveal.hidden = false;  /* "Show answer", after a real try */
+  }
+
+  /* Each item of a match, order or multiple question marked in words beside it, not by colour alone. */
+  function markItems(section, marks) {
+    marks.forEach(function (pair) {
+      if (!pair[0]) return;
+      var mark = document.createElement("span");
+      mark.className = "qantar-exercise__mark";
+      mark.dataset.right = pair[1] ? "true" : "false";
+      mark.textContent = pair[1] ? " ✔ right" : " ✘ wrong";
+      pair[0].appendChild(mark);
+    });
+  }
+
+  function clear(section) {
+    var feedback = section.querySelector(".qantar-exercise__feedback");
+    if (feedback) {
+      feedback.textContent = "";
+      delete feedback.dataset.correct;
+      delete feedback.dataset.state;
+    }
+    section.querySelectorAll(".qantar-exercise__mark").forEach(function (mark) { mark.remove(); });
   }
 
   function check(section) {
     var key = JSON.parse(section.querySelector(".qantar-exercise__key").textContent);
     var kind = KINDS[key.kind];
-    if (!kind) return show(section, false, "This kind of question cannot be checked in the page.", key);
+    clear(section);
+    if (!kind) return show(section, "unanswered", "This kind of question cannot be checked in the page.", key);
     var answer = kind(section.querySelector("form"), key);
-    if (answer.problem) return show(section, false, answer.problem, key);
-    var hint = key.hint ? " Hint: " + key.hint : "";
-    if (answer.matches(answer.right)) return show(section, true, key.correct, key);
-    var message = key.wrong + hint;
+    if (answer.problem) return show(section, "unanswered", answer.problem, key);
+    if (answer.matches(answer.right)) return show(section, "right", key.correct, key);
+    /* The hint is in its own "Hint" box, shown once: never appended to every message. */
+    var message = key.wrong;
     for (var i = 0; i < key.mistakes.length; i++) {
       if (answer.matches(key.mistakes[i].answer)) {
-        message = key.mistakes[i].feedback + hint;
+        message = key.mistakes[i].feedback;
         break;
       }
     }
-    /* Partial credit, as qantar/exercises/checking.py gives it: a share of the points per part. */
-    if (key.partial && answer.credit) {
+    var share = 0;
+    if (answer.credit) {
       var credit = answer.credit(answer.right);
-      var share = credit[1] ? Math.round(key.points * credit[0] / credit[1] * 10000) / 10000 : 0;
-      message += " (" + credit[0] + " of " + credit[1] + " " + credit[2] + " right: " + share + " of " +
-                 key.points + " points.)";
-      return show(section, false, message, key, share);
+      if (key.partial) {
+        /* Partial credit, as qantar/exercises/checking.py gives it: a share of the points per part. */
+        share = credit[1] ? Math.round(key.points * credit[0] / credit[1] * 10000) / 10000 : 0;
+        message += " (" + credit[0] + " of " + credit[1] + " " + credit[2] + " right: " + share + " of " +
+                   key.points + " points.)";
+      } else {
+        message += " (" + credit[0] + " of " + credit[1] + " " + credit[2] + " right.)";
+      }
     }
-    show(section, false, message, key);
+    if (answer.marks) markItems(section, answer.marks(answer.right));
+    show(section, "wrong", message, key, share);
   }
 
   function setUp() {
     document.querySelectorAll(".qantar-exercise form").forEach(function (form) {
+      var section = form.closest(".qantar-exercise");
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        check(form.closest(".qantar-exercise"));
+        check(section);
       });
+      /* A verdict belongs to the answer it judged: changing the answer clears it. */
+      form.addEventListener("input", function () { clear(section); });
+      form.addEventListener("change", function () { clear(section); });
+      var reveal = section.querySelector(".qantar-exercise__reveal");
+      var answer = section.querySelector(".qantar-exercise__answer");
+      if (reveal && answer) {
+        reveal.addEventListener("click", function () {
+          var open = answer.hidden;
+          answer.hidden = !open;
+          reveal.setAttribute("aria-expanded", open ? "true" : "false");
+          reveal.textContent = open ? "Hide answer" : "Show answer";
+        });
+      }
     });
   }
 
