@@ -373,3 +373,30 @@ def test_a_book_built_from_another_folder_uses_its_own_bank_and_tables(tmp_path)
     page = soup(folder / "_build" / "html" / "chapters" / "probe.html").get_text()
     assert "A title only this copy has" in page
     assert "Where the protests began" not in page
+
+
+def test_exercises_and_figures_are_numbered_by_chapter_in_page_order(built_book):
+    """A teacher can say "do Exercise 1.3" or "see Figure 2.1": chapter n numbers its exercises
+    and its figures n.1, n.2, … in page order (interactive and Sphinx figures in one sequence);
+    another page numbers them 1, 2, …."""
+    chapters = [page for page in toc_pages() if page.startswith("chapters/")]
+    for number, page in enumerate(chapters, start=1):
+        html = soup(built_book / page)
+        titles = [p.get_text(" ", strip=True) for p in html.select(".qantar-exercise__title")]
+        assert titles, page
+        assert [re.match(r"Exercise (\d+)\.(\d+) ", t).groups() for t in titles] == [
+            (str(number), str(k)) for k in range(1, len(titles) + 1)
+        ], (page, titles)
+        figures = [
+            (node.select_one(".qantar-figure__number") or node.select_one(".caption-number")).get_text(strip=True)
+            for node in html.select("figure.qantar-figure, figure:has(.caption-number)")
+        ]
+        assert figures, page
+        assert figures == [
+            f"Figure {number}.{k}" + ("." if f.endswith(".") else "") for k, f in enumerate(figures, start=1)
+        ], (page, figures)
+    guide = [
+        p.get_text(" ", strip=True)
+        for p in soup(built_book / "instructor-guide.html").select(".qantar-exercise__title")
+    ]
+    assert guide and all(t.startswith(f"Exercise {k} ") for k, t in enumerate(guide, start=1)), guide

@@ -15,7 +15,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from qantar import __version__, icons, pageassets, settings
+from qantar import __version__, icons, numbering, pageassets, settings
 from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
 from qantar.freshness import page_dependencies
@@ -480,5 +480,6 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("qantar-figures.css")
     icons.setup(app)
     pageassets.setup(app)
+    numbering.setup(app)  # doctree-resolved: "Exercise 1.3", "Figure 2.1"
     app.add_js_file("qantar-exercises.js", defer="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
