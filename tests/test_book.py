@@ -400,3 +400,20 @@ def test_exercises_and_figures_are_numbered_by_chapter_in_page_order(built_book)
         for p in soup(built_book / "instructor-guide.html").select(".qantar-exercise__title")
     ]
     assert guide and all(t.startswith(f"Exercise {k} ") for k, t in enumerate(guide, start=1)), guide
+
+
+def test_every_explorer_copy_says_it_is_fixed_and_links_a_notebook_that_exists(built_book):
+    """An explorer cannot run in the page: its fixed copy says so and links the chapter's
+    notebook (or, off a chapter, the class pack), and the link leads to a file of the site."""
+    found = 0
+    for page in toc_pages():
+        html = soup(built_book / page)
+        for explorer in html.select(".qantar-explorer"):
+            found += 1
+            link = explorer.select_one(".qantar-explorer__live a[href]")
+            assert link is not None and "fixed copy" in explorer.get_text(), page
+            target = (built_book / page).parent / link["href"]
+            assert target.resolve().is_file(), (page, link["href"])
+            if page.startswith("chapters/"):
+                assert link["href"].endswith(f"{Path(page).stem}.ipynb"), (page, link["href"])
+    assert found >= 6, "no explorer found on the pages"

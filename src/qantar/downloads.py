@@ -512,6 +512,21 @@ def add_notebook_button(app, pagename: str, templatename: str, context: dict, do
     )
 
 
+def link_explorers_to_notebook(app, doctree, docname: str) -> None:
+    """In an explorer's fixed copy, the link to "the chapter as a notebook" points at this page's
+    notebook (a chapter), or at the class pack (any other page). Sphinx's doctree-resolved."""
+    from docutils import nodes
+
+    from qantar.exercises.render import NOTEBOOK_LINK
+
+    chapter = next((c for c in _chapters(app) if c.docname == docname), None)
+    target = f"{NOTEBOOKS}/{chapter.slug}.ipynb" if chapter else PACK_ZIP
+    url = "../" * docname.count("/") + target
+    for node in list(doctree.findall(nodes.raw)):
+        if NOTEBOOK_LINK in node.astext():
+            node.replace_self(nodes.raw("", node.astext().replace(NOTEBOOK_LINK, url), format="html"))
+
+
 def write_downloads(app, exception) -> None:
     """The chapter notebooks and the class pack, after a successful HTML build."""
     if exception is not None or not _is_html(app):

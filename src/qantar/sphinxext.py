@@ -481,5 +481,6 @@ def setup(app: Sphinx) -> dict:
     icons.setup(app)
     pageassets.setup(app)
     numbering.setup(app)  # doctree-resolved: "Exercise 1.3", "Figure 2.1"
+    app.connect("doctree-resolved", downloads.link_explorers_to_notebook)
     app.add_js_file("qantar-exercises.js", defer="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

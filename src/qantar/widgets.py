@@ -15,7 +15,7 @@ from qantar.data import DataError
 from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
 from qantar.exercises.kinds import KINDS
-from qantar.exercises.render import MIME_TYPE, edition, inline_markup
+from qantar.exercises.render import MIME_TYPE, NOTEBOOK_LINK, edition, inline_markup
 from qantar.views import table_html
 
 
@@ -195,10 +195,15 @@ class Explorer:
         settings = ", ".join(
             f"{name}: {value if value is not None else 'all'}" for name, value in self._default.items()
         )
+        # The page cannot run the controls: it says so, and links the notebook that can (the book
+        # puts the chapter's notebook address in place of NOTEBOOK_LINK: qantar.downloads).
         static = (
             f'<div class="qantar-explorer"><p class="qantar-explorer__title"><strong>{html.escape(self.title)}'
-            f'</strong> ({html.escape(settings)}; {count_text(len(frame))}). Run the chapter as a notebook to change '
-            f"the selection.</p>{table_html(frame, self.columns)}</div>"
+            f"</strong>: the table for {html.escape(settings)} ({count_text(len(frame))}).</p>"
+            f"{table_html(frame, self.columns)}"
+            f'<p class="qantar-explorer__live">This is a fixed copy. To change the selection, '
+            f'<a href="{NOTEBOOK_LINK}" download>download the chapter as a notebook</a> and run it in Jupyter, '
+            f"in the folder of the class pack.</p></div>"
         )
         bundle = dict(self.widget._repr_mimebundle_() or {})
         bundle["text/plain"] = f"{self.title}: {count_text(len(frame))}"

@@ -22,6 +22,9 @@ from qantar.exercises.kinds import KINDS
 MIME_TYPE = "application/vnd.qantar.exercise+json"
 # The book's view of any other widget (an explorer's default table): {"html": "..."}, already escaped.
 STATIC_HTML_MIME_TYPE = "application/vnd.qantar.static-html+json"
+# In an explorer's fixed copy: the address of "the chapter as a notebook", which the book fills
+# in for each page (qantar.downloads.link_explorers_to_notebook).
+NOTEBOOK_LINK = "qantar:chapter-notebook"
 
 
 def inline_markup(text: str) -> str:
