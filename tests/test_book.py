@@ -417,3 +417,48 @@ def test_every_explorer_copy_says_it_is_fixed_and_links_a_notebook_that_exists(b
             if page.startswith("chapters/"):
                 assert link["href"].endswith(f"{Path(page).stem}.ipynb"), (page, link["href"])
     assert found >= 6, "no explorer found on the pages"
+
+
+def test_each_excerpt_links_its_source_card_instead_of_repeating_its_note(built_book):
+    """The judgement on a source is given once, on the References page; every excerpt's
+    attribution links that entry, and no chapter repeats "About the source" under its excerpts."""
+    references = soup(built_book / "references.html")
+    linked = 0
+    for page in toc_pages():
+        html = soup(built_book / page)
+        for figure in html.select("figure.qantar-excerpt"):
+            link = figure.select_one(".qantar-excerpt__attribution a[href*='references.html#source-']")
+            assert link is not None, (page, figure.get("data-excerpt-id"))
+            anchor = link["href"].split("#", 1)[1]
+            assert anchor == "source-" + figure["data-source-id"].replace("_", "-"), (page, anchor)
+            card = references.find(id=anchor)
+            assert card is not None, anchor
+            assert (built_book / page).parent.joinpath(link["href"].split("#")[0]).resolve().is_file()
+            assert "About the source" not in figure.get_text(), (page, figure.get("data-excerpt-id"))
+            linked += 1
+    assert linked > 30, "too few excerpts found"
+    # The five articles' cards carry the judgement.
+    for source_id in ("ndcf2022", "pasatoiu_nitoiu2022", "raia2022", "bifolchi2022", "italian2022"):
+        card = references.find(id="source-" + source_id.replace("_", "-"))
+        assert card is not None and "About the source:" in card.get_text(), source_id
+
+
+def test_glossary_terms_are_linked_on_first_use_in_each_chapter(built_book):
+    """Each glossary term a chapter uses links its Glossary entry once, at its first use in the
+    prose, and never inside a quotation, a heading or code."""
+    from qantar.data import load_rows
+    from qantar.terms import term_id
+
+    glossary = soup(built_book / "glossary.html")
+    anchors = {term_id(row["term"]) for row in load_rows("glossary", REPO / "data")}
+    assert all(glossary.find(id=anchor) for anchor in anchors)
+    for page in [p for p in toc_pages() if p.startswith("chapters/")]:
+        html = soup(built_book / page)
+        links = html.select("a.qantar-term")
+        assert len(links) >= 5, (page, len(links))
+        targets = [link["href"].split("#", 1)[1] for link in links]
+        assert len(targets) == len(set(targets)), (page, "a term linked twice")
+        assert set(targets) <= anchors, page
+        for link in links:
+            assert link["href"].split("#")[0].endswith("glossary.html"), link["href"]
+            assert not link.find_parent(["h1", "h2", "h3", "blockquote", "code", "pre", "figcaption"]), link

@@ -19,6 +19,7 @@ on a page, with links relative to that page.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -512,19 +513,29 @@ def add_notebook_button(app, pagename: str, templatename: str, context: dict, do
     )
 
 
-def link_explorers_to_notebook(app, doctree, docname: str) -> None:
-    """In an explorer's fixed copy, the link to "the chapter as a notebook" points at this page's
-    notebook (a chapter), or at the class pack (any other page). Sphinx's doctree-resolved."""
+def resolve_page_links(app, doctree, docname: str) -> None:
+    """Fill in the addresses only the book knows (see :mod:`qantar.mime`): an explorer's link to
+    "the chapter as a notebook" (this chapter's notebook; off a chapter, the class pack), and an
+    excerpt's link to its source's entry on the References page. Sphinx's doctree-resolved."""
     from docutils import nodes
 
-    from qantar.exercises.render import NOTEBOOK_LINK
+    from qantar.mime import NOTEBOOK_LINK, SOURCE_LINK, source_anchor
 
     chapter = next((c for c in _chapters(app) if c.docname == docname), None)
-    target = f"{NOTEBOOKS}/{chapter.slug}.ipynb" if chapter else PACK_ZIP
-    url = "../" * docname.count("/") + target
+    up = "../" * docname.count("/")
+    notebook = up + (f"{NOTEBOOKS}/{chapter.slug}.ipynb" if chapter else PACK_ZIP)
+    references = up + app.builder.get_target_uri("references")
+
+    def source(match: re.Match) -> str:
+        return f'"{references}#{source_anchor(html.unescape(match[1]))}"'
+
     for node in list(doctree.findall(nodes.raw)):
-        if NOTEBOOK_LINK in node.astext():
-            node.replace_self(nodes.raw("", node.astext().replace(NOTEBOOK_LINK, url), format="html"))
+        text = node.astext()
+        if NOTEBOOK_LINK not in text and SOURCE_LINK not in text:
+            continue
+        text = text.replace(NOTEBOOK_LINK, notebook)
+        text = re.sub(rf'"{re.escape(SOURCE_LINK)}([^"]+)"', source, text)
+        node.replace_self(nodes.raw("", text, format="html"))
 
 
 def write_downloads(app, exception) -> None:

@@ -33,6 +33,16 @@ class Excerpt:
     def _repr_html_(self) -> str:
         return render_html(self)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter shows the quotation with its source's note; the book links the References page instead."""
+        from qantar.mime import STATIC_HTML_MIME_TYPE
+
+        return {
+            "text/html": render_html(self),
+            "text/plain": str(self),
+            STATIC_HTML_MIME_TYPE: {"html": render_html(self, link_source=True)},
+        }
+
     def __str__(self) -> str:
         return f"“{self.quote}” ({self.source.byline}, {self.source.published_label})"
 
@@ -62,8 +72,14 @@ def excerpt(excerpt_id: str, folder=None) -> Excerpt:
     return known[excerpt_id]
 
 
-def render_html(item: Excerpt) -> str:
-    """The excerpt as a block quotation with author, outlet, date, link and notes; every value escaped."""
+def render_html(item: Excerpt, *, link_source: bool = False) -> str:
+    """The excerpt as a block quotation with author, outlet, date, link and notes; every value escaped.
+
+    With ``link_source`` (the book), the source's note is not repeated under every excerpt: the
+    attribution links the source's entry on the References page, which gives it once.
+    """
+    from qantar.mime import SOURCE_LINK
+
     source = item.source
     escape = html.escape
     citation = [escape(source.byline)]
@@ -72,8 +88,10 @@ def render_html(item: Excerpt) -> str:
     caption = ", ".join(citation)
     if source.url:
         caption += f' (<a href="{escape(source.url)}" rel="noopener">source</a>)'
+    if link_source:
+        caption += f' · <a href="{SOURCE_LINK}{escape(source.source_id)}">about this source</a>'
     notes = ""
-    for label, text in (("About the source", source.note), ("Note", item.note)):
+    for label, text in (("About the source", None if link_source else source.note), ("Note", item.note)):
         if text:
             notes += f'<p class="qantar-excerpt__note"><strong>{label}:</strong> {escape(text)}</p>'
     return (

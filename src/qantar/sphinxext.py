@@ -15,10 +15,11 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from qantar import __version__, icons, numbering, pageassets, settings
+from qantar import __version__, icons, numbering, pageassets, settings, terms
 from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
 from qantar.freshness import page_dependencies
+from qantar.mime import source_anchor
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -40,7 +41,7 @@ class ExcerptDirective(SphinxDirective):
             item = excerpt(excerpt_id, folder)
         except DataError as error:
             raise self.error(str(error)) from None
-        return [nodes.raw("", render_html(item), format="html")]
+        return [nodes.raw("", render_html(item, link_source=True), format="html")]
 
 
 TYPE_LABELS = {
@@ -170,7 +171,7 @@ class SourceListDirective(SphinxDirective):
             section += nodes.rubric(text=f"{heading} ({len(by_kind[kind])})")
             listing = nodes.bullet_list()
             for item in sorted(by_kind[kind], key=lambda s: (s.byline.casefold(), s.published or "")):
-                entry = nodes.paragraph(ids=[f"source-{item.source_id.replace('_', '-')}"])
+                entry = nodes.paragraph(ids=[source_anchor(item.source_id)])
                 entry += nodes.Text(f"{item.byline}. ")
                 title = nodes.emphasis(text=item.title)
                 if item.url:
@@ -183,8 +184,10 @@ class SourceListDirective(SphinxDirective):
                 entry += nodes.literal(text=item.source_id)
                 if item.language != "en":
                     entry += nodes.Text(f" (in {item.language})")
-                if item.note:
-                    entry += nodes.Text(f" — {item.note}")
+                if item.note:  # the one place a source's judgement is given; excerpts link here
+                    entry += nodes.Text(" ")
+                    entry += nodes.strong(text="About the source:")
+                    entry += nodes.Text(f" {item.note}")
                 listing += nodes.list_item("", entry)
             section += listing
             result.append(section)
@@ -200,7 +203,7 @@ class GlossaryListDirective(SphinxDirective):
         definitions = nodes.definition_list(classes=["qantar-glossary"])
         for row in sorted(load_rows("glossary", folder), key=lambda r: r["term"].casefold()):
             item = nodes.definition_list_item()
-            term = nodes.term(text=row["term"], ids=[f"term-{nodes.make_id(row['term'])}"])
+            term = nodes.term(text=row["term"], ids=[terms.term_id(row["term"])])
             item += term
             body = nodes.definition()
             body += nodes.paragraph(text=row["definition"])
@@ -481,6 +484,7 @@ def setup(app: Sphinx) -> dict:
     icons.setup(app)
     pageassets.setup(app)
     numbering.setup(app)  # doctree-resolved: "Exercise 1.3", "Figure 2.1"
-    app.connect("doctree-resolved", downloads.link_explorers_to_notebook)
+    terms.setup(app)  # doctree-resolved: each glossary term linked on its first use in a chapter
+    app.connect("doctree-resolved", downloads.resolve_page_links)
     app.add_js_file("qantar-exercises.js", defer="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

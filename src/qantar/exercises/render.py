@@ -18,13 +18,10 @@ from docutils import nodes
 
 from qantar.exercises.bank import Exercise, load_bank
 from qantar.exercises.kinds import KINDS
+from qantar.mime import NOTEBOOK_LINK, STATIC_HTML_MIME_TYPE  # noqa: F401  (public here too)
 
 MIME_TYPE = "application/vnd.qantar.exercise+json"
-# The book's view of any other widget (an explorer's default table): {"html": "..."}, already escaped.
-STATIC_HTML_MIME_TYPE = "application/vnd.qantar.static-html+json"
-# In an explorer's fixed copy: the address of "the chapter as a notebook", which the book fills
-# in for each page (qantar.downloads.link_explorers_to_notebook).
-NOTEBOOK_LINK = "qantar:chapter-notebook"
+# The book's view of any other widget (an explorer's default table) or of an excerpt; see qantar.mime.
 
 
 def inline_markup(text: str) -> str:
