@@ -301,6 +301,57 @@ def bench_pages(runs: int) -> dict:
     }
 
 
+SCREEN = {"desktop": (1280, 800), "phone": (375, 667)}
+
+
+def chapter_lengths(html: Path) -> dict[str, dict]:
+    """Each chapter page of a built book: its words (the article's text) and its height in screens,
+    at 1280 x 800 and at 375 x 667, in Chromium with every figure drawn."""
+    from playwright.sync_api import sync_playwright
+
+    from qantar.downloads import book_chapters
+
+    chapters = book_chapters(ROOT)
+    server, base = serve(html)
+    results: dict[str, dict] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+            )
+            for chapter in chapters:
+                page_file = f"{chapter.docname}.html"
+                if not (html / page_file).is_file():
+                    continue
+                row: dict = {}
+                for name, (width, height) in SCREEN.items():
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(f"{base}/{page_file}", wait_until="networkidle")
+                    page.wait_for_timeout(300)
+                    if name == "desktop":
+                        row["words"] = page.evaluate(
+                            "(document.querySelector('article.bd-article') || document.body).innerText"
+                            ".split(/\\s+/).filter(Boolean).length"
+                        )
+                    row[f"{name} screens"] = round(page.evaluate("document.documentElement.scrollHeight") / height, 1)
+                    page.close()
+                results[chapter.docname] = row
+            browser.close()
+    finally:
+        server.shutdown()
+    return results
+
+
+def bench_chapters(html: Path | None) -> dict:
+    """Chapter length: words and screens per chapter (target: no chapter over about 18 desktop screens)."""
+    if html is not None:
+        return chapter_lengths(html)
+    with tempfile.TemporaryDirectory(prefix="qantar-chapters-") as work:
+        ours = copy_book(Path(work) / "book")
+        build(ours)
+        return chapter_lengths(ours / "_build" / "html")
+
+
 def bench_grading(count: int) -> dict:
     import nbformat
 
@@ -361,9 +412,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min, max)")
     parser.add_argument("--submissions", type=int, default=40)
-    parser.add_argument("--only", choices=["builds", "execution", "pages", "grading"], action="append")
+    parser.add_argument("--only", choices=["builds", "execution", "pages", "chapters", "grading"], action="append")
+    parser.add_argument("--html", type=Path, help="for --only chapters: measure this built book instead of building")
     arguments = parser.parse_args()
-    parts = arguments.only or ["builds", "execution", "pages", "grading"]
+    parts = arguments.only or ["builds", "execution", "pages", "chapters", "grading"]
     results: dict = {}
     if "builds" in parts:
         results["builds"] = bench_builds(arguments.runs)
@@ -371,6 +423,8 @@ def main() -> None:
         results["execution"] = bench_execution(arguments.runs)
     if "pages" in parts:
         results["pages"] = bench_pages(arguments.runs)
+    if "chapters" in parts:
+        results["chapters"] = bench_chapters(arguments.html)
     if "grading" in parts:
         results["grading"] = bench_grading(arguments.submissions)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -398,6 +452,14 @@ def print_table(results: dict) -> None:
                 else:
                     target = " (target <= 0.4)" if label == "painted ratio" else ""
                     print(f"{'slow: ' + label + target:<62} {value:>9.2f}")
+            continue
+        if section == "chapters":
+            for docname, row in figures.items():
+                over = " (over 18)" if row["desktop screens"] > 18 else ""
+                print(
+                    f"{'chapter: ' + docname:<62} {row['words']:>6} words, {row['desktop screens']:>5.1f} screens "
+                    f"at 1280 px{over}, {row['phone screens']:>5.1f} at 375 px"
+                )
             continue
         if section == "grading":
             for label, value in figures.items():

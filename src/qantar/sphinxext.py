@@ -167,8 +167,9 @@ class SourceListDirective(SphinxDirective):
         for kind, heading in KIND_HEADINGS.items():
             if kind not in by_kind:
                 continue
-            section = nodes.container(classes=["qantar-sources"])
-            section += nodes.rubric(text=f"{heading} ({len(by_kind[kind])})")
+            # A section per kind, so that the page has an in-page contents ("On this page").
+            section = nodes.section(ids=[f"sources-{nodes.make_id(heading)}"], classes=["qantar-sources"])
+            section += nodes.title(text=f"{heading} ({len(by_kind[kind])})")
             listing = nodes.bullet_list()
             for item in sorted(by_kind[kind], key=lambda s: (s.byline.casefold(), s.published or "")):
                 entry = nodes.paragraph(ids=[source_anchor(item.source_id)])
@@ -200,8 +201,18 @@ class GlossaryListDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         folder = book_data_dir(self.env.app)
         self.env.note_dependency(str(read_package(folder)["glossary"].path))
-        definitions = nodes.definition_list(classes=["qantar-glossary"])
+        # One section per initial letter, so that the page has an in-page contents ("On this page").
+        result: list[nodes.Node] = []
+        definitions, current = None, None
         for row in sorted(load_rows("glossary", folder), key=lambda r: r["term"].casefold()):
+            letter = row["term"][0].upper()
+            if letter != current:
+                current = letter
+                section = nodes.section(ids=[f"glossary-{letter.lower()}"])
+                section += nodes.title(text=letter)
+                definitions = nodes.definition_list(classes=["qantar-glossary"])
+                section += definitions
+                result.append(section)
             item = nodes.definition_list_item()
             term = nodes.term(text=row["term"], ids=[terms.term_id(row["term"])])
             item += term
@@ -211,7 +222,7 @@ class GlossaryListDirective(SphinxDirective):
                 body += nodes.paragraph(text="Also written: " + row["other_spellings"].replace("; ", ", ") + ".")
             item += body
             definitions += item
-        return [definitions]
+        return result
 
 
 class CorrectionsListDirective(SphinxDirective):
