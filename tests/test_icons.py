@@ -117,6 +117,9 @@ def test_pages_load_only_what_they_use(built_book):
     causes = (built_book / "chapters" / "causes.html").read_text(encoding="utf-8")
     for name in ("copybutton.js", "mystnb", "qantar-exercises.js", "qantar-figures.css"):
         assert name in causes, name
+    # The deferred theme scripts are not preloaded: the style sheets get the bandwidth first.
+    assert 'rel="preload" as="script"' not in glossary
+    assert "scripts/bootstrap.js" in glossary and "defer" in glossary
 
 
 def test_search_still_finds_from_any_page(browser, site_url):
