@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -209,3 +211,125 @@ def test_a_broken_copy_of_each_table_names_file_row_and_field(name, how, field, 
     with pytest.raises(DataError) as raised:
         load(name, folder)
     assert f"{name}.csv, row 1 (line 2), field '{field}'" in str(raised.value)
+
+
+# The tables as the built book shows them: every page, every table (the module's and any other).
+MISSING_IN_CELL = re.compile(r"<NA>|\bNaN\b|\bNaT\b|\bNone\b|\bnan\b")
+ISO_DATE_TEXT = r"^\d{4}-\d{2}(-\d{2})?( \d{2}:\d{2}(:\d{2})?)?$"
+
+
+def built_pages(built_book: Path) -> list[str]:
+    return sorted(
+        p.relative_to(built_book).as_posix()
+        for p in built_book.rglob("*.html")
+        if not p.relative_to(built_book).as_posix().startswith(("_static", "_sources"))
+    )
+
+
+def first_column_is_row_numbers(table) -> bool:
+    """True for pandas' index column of row numbers: an empty first header over whole numbers only."""
+    header_rows = table.select("thead tr")
+    first_header = header_rows[-1].find(["th", "td"]) if header_rows else None
+    if first_header is None or first_header.get_text(strip=True):
+        return False
+    firsts = [row.find(["th", "td"]) for row in table.select("tbody tr")]
+    texts = [cell.get_text(strip=True) for cell in firsts if cell is not None]
+    return bool(texts) and all(text.isdigit() for text in texts)
+
+
+@pytest.mark.book
+def test_no_table_of_the_built_book_shows_na_an_ellipsis_or_row_numbers(built_book):
+    from bs4 import BeautifulSoup
+
+    problems, module_tables = [], 0
+    for page in built_pages(built_book):
+        soup = BeautifulSoup((built_book / page).read_text(encoding="utf-8"), "html.parser")
+        for number, table in enumerate(soup.find_all("table")):
+            where = f"{page}, table {number + 1} ({' '.join(table.get('class', []))})"
+            for cell in table.find_all(["td", "th"]):
+                text = cell.get_text(" ", strip=True)
+                if MISSING_IN_CELL.search(text):
+                    problems.append(f"{where}: a missing value shown as {text[:60]!r}")
+                if text.endswith(("...", "…")):
+                    problems.append(f"{where}: a cut cell {text[-60:]!r}")
+            if first_column_is_row_numbers(table):
+                problems.append(f"{where}: an index column of row numbers")
+        # Every table a code cell shows is the module's clean table, in its scrolling, named box.
+        for output in soup.select("div.cell_output"):
+            for table in output.find_all("table"):
+                module_tables += 1
+                box = table.find_parent("div", class_="qantar-table-scroll")
+                if "qantar-table" not in table.get("class", []) or box is None:
+                    problems.append(f"{page}: a cell's table that is not qantar's clean table")
+                elif box.get("tabindex") != "0" or not box.get("aria-label", "").startswith("Table"):
+                    problems.append(f"{page}: a table box that cannot be reached or has no name")
+    assert module_tables >= 30, f"only {module_tables} tables in the chapters' outputs: did the book render them?"
+    assert not problems, "\n".join(problems)
+
+
+TABLES_AT_PHONE_WIDTH = """(isoDate) => {
+  const problems = [];
+  const iso = new RegExp(isoDate);
+  const lines = (cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  };
+  const tables = [...document.querySelectorAll(".bd-article table")];
+  tables.forEach((table, number) => {
+    const where = `table ${number + 1}`;
+    for (const cell of table.querySelectorAll("td, th")) {
+      const text = cell.textContent.trim();
+      if (!(cell.classList.contains("qantar-table__date") || iso.test(text))) continue;
+      if (lines(cell) > 1) problems.push(`${where}: the date ${text} wraps`);
+    }
+  });
+  let scrolling = 0;
+  for (const box of document.querySelectorAll(".qantar-table-scroll")) {
+    const style = getComputedStyle(box);
+    const cue = parseFloat(getComputedStyle(box, "::before").height) || 0;
+    const name = box.getAttribute("aria-label");
+    if (box.scrollWidth > box.clientWidth + 1) {
+      scrolling += 1;
+      if (!["auto", "scroll"].includes(style.overflowX)) problems.push(`${name}: too wide, box does not scroll`);
+      if (box.tabIndex !== 0) problems.push(`${name}: a scrolling box the keyboard cannot reach`);
+      if (!name || !name.startsWith("Table")) problems.push(`a scrolling box without a name`);
+      if (cue < 5) problems.push(`${name}: wider than its box, with no cue to scroll`);
+    } else if (cue > 0) {
+      problems.push(`${name}: a cue to scroll on a table that fits`);
+    }
+  }
+  const page = document.scrollingElement;
+  if (page.scrollWidth > window.innerWidth + 1) problems.push(`the page itself scrolls sideways`);
+  return { problems, scrolling };
+}"""
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_at_phone_width_dates_do_not_wrap_and_wide_tables_scroll_in_their_box(browser, built_book, site_url):
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    problems, scrolling, keyboard_checked = [], 0, False
+    for name in built_pages(built_book):
+        page.goto(f"{site_url}/{name}")
+        page.wait_for_load_state("networkidle")
+        # the figures' data tables sit in closed <details>: open them, so that they are drawn too
+        page.evaluate("document.querySelectorAll('.bd-article details').forEach((d) => { d.open = true; })")
+        page.wait_for_timeout(100)
+        found = page.evaluate(TABLES_AT_PHONE_WIDTH, ISO_DATE_TEXT)
+        problems += [f"{name}: {problem}" for problem in found["problems"]]
+        scrolling += found["scrolling"]
+        if found["scrolling"] and not keyboard_checked:
+            # the keyboard scrolls a wide table: Tab reaches its box, an arrow key moves it
+            boxes = page.locator(".qantar-table-scroll")
+            wide = "(b) => b.scrollWidth > b.clientWidth + 1 && b.getClientRects().length > 0"
+            box = next(boxes.nth(i) for i in range(boxes.count()) if boxes.nth(i).evaluate(wide))
+            box.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(300)
+            assert box.evaluate("(b) => b.scrollLeft") > 0, f"{name}: the arrow key does not scroll the focused table"
+            keyboard_checked = True
+    page.close()
+    assert scrolling >= 1, "no table is wider than a phone: the scrolling box went untested"
+    assert keyboard_checked
+    assert not problems, "\n".join(problems)

@@ -5,6 +5,7 @@
 Each name is the package's public function of the same name; ``help(name)`` explains it.
 """
 
+from qantar import display
 from qantar.charts import claims_chart, places_map, reactions_chart, timeline_chart
 from qantar.data import load
 from qantar.excerpts import excerpt
@@ -23,6 +24,8 @@ from qantar.views import (
     with_sources,
 )
 from qantar.widgets import claims_explorer, reactions_explorer, timeline_explorer
+
+display.install()  # every DataFrame or Series a chapter's cell returns is drawn as a clean table
 
 __all__ = [
     "check",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qantar import display
 from qantar.data import DataError, load, separator
 from qantar.vocabulary import MAP_GROUP_ORDER, MAP_GROUPS, OTHER_GROUP
 
@@ -172,29 +173,23 @@ def map_points(start: str = "2022-01-01", end: str = "2022-01-31") -> pd.DataFra
     return grouped.drop(columns="order").reset_index(drop=True)
 
 
-def show(frame, columns: list[str] | None = None, max_rows: int | None = None):
-    """Show a table in the notebook (and the book): only ``columns`` if given, in that order,
-    without pandas' index column, dates as YYYY-MM-DD, and an unknown value as an empty cell.
+def show(frame, columns: list[str] | None = None, max_rows: int | None = None, caption: str | None = None):
+    """Show a table in the notebook (and the book): only ``columns`` if given, in that order, with
+    the schema's titles as headers, without pandas' index column of row numbers, dates as
+    YYYY-MM-DD, an unknown value as an empty cell and every cell's whole text
+    (see :mod:`qantar.display`, which also draws every DataFrame a chapter's cell returns).
 
     >>> show(load("timeline"), ["date", "event"])     # doctest: +SKIP
     """
     from IPython.display import HTML
 
-    return HTML(table_html(frame, columns, max_rows))
+    return HTML(table_html(frame, columns, max_rows, caption))
 
 
-def table_html(frame, columns: list[str] | None = None, max_rows: int | None = None) -> str:
-    """A DataFrame as an escaped HTML table that scrolls sideways inside its box on a narrow screen."""
-    shown = frame[columns] if columns else frame
-    shown = shown.copy()
-    for name in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[name]):
-            shown[name] = shown[name].dt.strftime("%Y-%m-%d")
-    if max_rows is not None:
-        shown = shown.head(max_rows)
-    shown = shown.astype(object).where(shown.notna(), "")  # an unknown value is an empty cell, not "<NA>"
-    table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes=["qantar-table", "table"])
-    return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="Table">{table}</div>'
+def table_html(frame, columns: list[str] | None = None, max_rows: int | None = None, caption: str | None = None) -> str:
+    """A DataFrame as an escaped HTML table that scrolls sideways inside its box on a narrow screen:
+    :func:`qantar.display.table_html`, the one renderer of the module's tables."""
+    return display.table_html(frame, columns, max_rows, caption)
 
 
 # Single values the chapters quote in their prose, read from the tables (never typed).
