@@ -34,6 +34,11 @@ book: $(VENV)/.book-installed
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html"
 	@echo "or serve it: $(BIN)/python -m http.server --directory _build/html 8000"
 
+# The whole book as one PDF, printed offline by Debian's Chromium (also copied into _build/html/_downloads/).
+.PHONY: pdf
+pdf: $(VENV)/.test-installed browser-deps book
+	$(BIN)/python -m qantar.pdf _build/html --output _build/pdf/qandy-qantar.pdf
+
 # The instructor edition: answer keys, worked solutions and teaching notes. Keep it private.
 instructor-book: $(VENV)/.book-installed
 	QANTAR_EDITION=instructor $(BIN)/jupyter-book build . $(BUILD_FLAGS) --path-output _build/instructor

@@ -41,6 +41,7 @@ PACK_NAME = "qandy-qantar-class-pack"
 SITE_NAME = "qandy-qantar-site"
 PACK_ZIP = f"{DOWNLOADS}/{PACK_NAME}.zip"
 SITE_ZIP = f"{DOWNLOADS}/{SITE_NAME}.zip"
+PDF_FILE = "qandy-qantar.pdf"  # written by `make pdf` (qantar.pdf) beside the downloads
 CHAPTER_FOLDER = "chapters/"
 # Book tooling: the pack's notebooks are already notebooks and no book is built from them.
 # myst-nb stays: the chapters call ``myst_nb.glue`` and the package's exercise renderer needs docutils.
@@ -571,7 +572,9 @@ def write_site_zip(app, exception) -> None:
     if exception is not None or not _is_html(app):
         return
     outdir = Path(app.outdir)
-    skip = [outdir / SITE_ZIP, outdir / ".buildinfo", outdir / ".doctrees"]
+    # The PDF (`make pdf`, after the build) is a download of its own: a zip of this build must not
+    # hold whatever PDF an earlier run left, so that the same build gives the same zip.
+    skip = [outdir / SITE_ZIP, outdir / ".buildinfo", outdir / ".doctrees", outdir / DOWNLOADS / PDF_FILE]
     files = folder_files(outdir, SITE_NAME, skip=skip)
     files = {name: content for name, content in files.items() if not name.startswith(f"{SITE_NAME}/.doctrees/")}
     files[f"{SITE_NAME}/README.txt"] = SITE_README.encode("utf-8")

@@ -492,6 +492,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", downloads.write_site_zip, priority=999)
     app.add_css_file("qantar.css")
     app.add_css_file("qantar-figures.css")
+    app.add_css_file("qantar-print.css", media="print")  # on paper no dead button (see qantar.pdf)
     icons.setup(app)
     pageassets.setup(app)
     numbering.setup(app)  # doctree-resolved: "Exercise 1.3", "Figure 2.1"
