@@ -220,7 +220,10 @@ def test_each_chapter_page_offers_its_notebook_in_the_download_menu(built_book):
         assert menu is not None, f"{page.name} has no download menu"
         link = menu.select_one("a.btn-download-notebook-button")
         assert link is not None, f"{page.name} does not offer its notebook"
-        assert link.get_text(" ", strip=True) == "Notebook (.ipynb)"
+        assert link.get_text(" ", strip=True) == "Notebook"
+        # The menu's items are named in words, not by file type.
+        texts = [a.get_text(" ", strip=True) for a in menu.select("a, button")]
+        assert texts[:3] == ["Notebook", "Markdown source", "Print or save as PDF"], texts
         assert link.select_one("i.fas.fa-code") is not None and link["title"]
         target = (page.parent / link["href"]).resolve()
         assert target == (built_book / NOTEBOOKS / f"{chapter.slug}.ipynb").resolve() and target.is_file()

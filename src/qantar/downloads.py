@@ -5,7 +5,7 @@ HTML build it writes, under ``_build/html/_downloads/``:
 
 - ``notebooks/<slug>.ipynb``: every chapter of the table of contents converted from
   MyST Markdown with jupytext, without outputs; each chapter page links to its notebook
-  from the theme's download menu ("Notebook (.ipynb)");
+  from the theme's download menu ("Notebook");
 - ``qandy-qantar-class-pack.zip``: the chapters as numbered notebooks, the ``qantar``
   package, the data, the question bank with the keys of assessed questions withheld
   (:func:`public_bank`), a ``requirements.txt`` and a how-to. Unzipped, it runs in a
@@ -491,22 +491,31 @@ def _is_html(app) -> bool:
     return getattr(app.builder, "name", "") == "html"
 
 
+# The theme's download menu names its items by file type (".md", ".pdf"); a reader needs words.
+PLAIN_NAMES = {"download-source-button": "Markdown source", "download-pdf-button": "Print or save as PDF"}
+
+
 def add_notebook_button(app, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """On a chapter page, put "Notebook (.ipynb)" first in the theme's download menu."""
+    """In the theme's download menu: plain names for its items, and on a chapter page "Notebook" first."""
     if not _is_html(app):
         return
     chapter = next((c for c in _chapters(app) if c.docname == pagename), None)
     group = next(
         (button for button in context.get("header_buttons", []) if button.get("label") == "download-buttons"), None
     )
-    if chapter is None or group is None:
+    if group is None:
+        return
+    for button in group.get("buttons", []):
+        if button.get("label") in PLAIN_NAMES:
+            button["text"] = PLAIN_NAMES[button["label"]]
+    if chapter is None:
         return
     group["buttons"].insert(
         0,
         {
             "type": "link",
             "url": context["pathto"](f"{NOTEBOOKS}/{chapter.slug}.ipynb", 1),
-            "text": "Notebook (.ipynb)",
+            "text": "Notebook",
             "tooltip": "Download this chapter as a Jupyter notebook",
             "icon": "fas fa-code",
             "label": "download-notebook-button",
