@@ -222,7 +222,7 @@ def test_each_chapter_page_offers_its_notebook_in_the_download_menu(built_book):
         assert link is not None, f"{page.name} does not offer its notebook"
         assert link.get_text(" ", strip=True) == "Notebook"
         # The menu's items are named in words, not by file type.
-        texts = [a.get_text(" ", strip=True) for a in menu.select("a, button")]
+        texts = [a.get_text(" ", strip=True) for a in menu.select(".dropdown-menu a, .dropdown-menu button")]
         assert texts[:3] == ["Notebook", "Markdown source", "Print or save as PDF"], texts
         assert link.select_one("i.fas.fa-code") is not None and link["title"]
         target = (page.parent / link["href"]).resolve()
