@@ -138,3 +138,16 @@ def test_code_exercises_show_prompt_note_and_collapsed_hint(browser, site_url):
     assert hint.get_attribute("open") is not None
     assert page.locator(".jupyter-widgets, .widget-area").count() == 0
     page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_each_page_has_one_search_box(browser, site_url, width):
+    """One way to search, wherever the reader is: the sidebar's box on a wide screen, the header's
+    button on a phone; never two at once."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    for path in ("index.html", "chapters/causes.html", "glossary.html"):
+        page.goto(f"{site_url}/{path}")
+        boxes = page.locator("button.search-button-field, button.search-button__button")
+        visible = [i for i in range(boxes.count()) if boxes.nth(i).is_visible()]
+        assert len(visible) == 1, (width, path, len(visible))
+    page.close()
