@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from qantar.data import load, separator
-from qantar.views import claims_for, map_points, quantities, table_html, timeline_between
+from qantar.views import format_number, map_points, quantities, table_html, timeline_between
 from qantar.vocabulary import (  # noqa: F401
     MAP_GROUP_ORDER,
     MAP_GROUPS,
@@ -168,11 +168,6 @@ def _base_config(chart, fit: str = "fit-x"):
         .configure(background="transparent", font="system-ui, -apple-system, 'Segoe UI', sans-serif")
         .configure_view(stroke=None)
     )
-
-
-def _short(text: Any, limit: int = 60) -> str:
-    text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_labels() -> dict[str, str]:
@@ -332,32 +327,270 @@ def timeline_chart(
     )
 
 
+# The claims chart. Its layout is in units of 5 px: a line of text is 3 units, a bar 3, the gap
+# between two claims 2. Below 560 px of width (a phone) it wraps names on shorter lines.
+_CLAIMS_UNIT = 5
+_CLAIMS_NARROW = 560
+_CLAIMS_WRAP = {"wide": 88, "narrow": 44}  # characters per line of a claimant's name
+_CLAIMS_CHAR_PX = 6.6  # a generous width of one character of the chart's 12 px font
+_CLAIMS_INDENT = 18  # px before a name or a legend entry that starts with its marker
+_CLAIMS_TIME_HEIGHT = 280  # px of the plot over dates
+_MODES = ("wide", "narrow")
+# The rows' layers, each a table of rows (quantity, width, unit, ...) that the spec filters.
+_CLAIMS_PARTS = ("legend_titles", "legend_texts", "legend_glyphs", "legend_lines", "names", "glyphs", "bars")
+
+
+def _claims_rows(model, mode: str) -> dict:
+    """The rows part of a claims chart for one quantity and one width: the legend, then (for a bar
+    layout) each claim's wrapped name over its bar. Positions are in units (see _CLAIMS_UNIT)."""
+    out: dict = {key: [] for key in (*_CLAIMS_PARTS, "blocks")}
+    width = _CLAIMS_WRAP[mode]
+
+    def add(part: str, unit: int, **fields) -> None:
+        out[part].append({"quantity": model.quantity, "mode": mode, "u": unit, **fields})
+
+    unit = 0
+    # Over the plot of dates, the legend starts where the plot's labels do, left of the plot.
+    left = -24 if model.layout == "time" else 0
+    if model.legend:
+        title = "Who gives the figure" if model.layout == "time" else "What the figure counts"
+        add("legend_titles", unit + 1, px=left, text=title)
+        unit += 3
+        for entry in model.legend:
+            fill = "transparent" if entry["hollow"] else entry["colour"]
+            stroke, stroke_width = (entry["colour"], 1.6) if entry["hollow"] else ("#000000", 0.6)
+            add(
+                "legend_glyphs",
+                unit + 1,
+                px=left + 7,
+                shape=entry["shape"],
+                fill=fill,
+                stroke=stroke,
+                stroke_width=stroke_width,
+            )
+            if entry["line"]:
+                add("legend_lines", unit + 1, px0=left, px1=left + 14, colour=entry["colour"])
+            for line in _wrap_name(entry["text"], width - 3):
+                add("legend_texts", unit + 1, px=left + _CLAIMS_INDENT, text=line)
+                unit += 3
+        unit += 3
+    if model.layout != "rows":
+        return out | {"units": unit}
+    marked = bool(model.legend)  # a bar layout with a legend marks each name with its group's marker
+    for row in model.claims.itertuples():
+        first = unit
+        if marked:
+            add("glyphs", unit + 1, px=7, shape=row.shape, fill=row.colour, stroke="#000000", stroke_width=0.6)
+        for line in _wrap_name(row.label, width - (3 if marked else 0)):
+            add("names", unit + 1, px=_CLAIMS_INDENT if marked else 0, text=line)
+            unit += 3
+        value_high = None if pd.isna(row.value_high) else float(row.value_high)
+        add(
+            "bars",
+            unit + 1,
+            value=float(row.value),
+            value_high=value_high,
+            x_end=float(row.x_end),
+            colour=row.colour,
+            claim=row.claim,
+            dot=bool(row.dot),
+        )
+        unit += 3
+        out["blocks"].append({"claim_id": row.claim_id, "u0": first, "u1": unit - 1})
+        unit += 2
+    return out | {"units": unit - 2}
+
+
+def _wrap_name(text: str, width: int) -> list[str]:
+    from qantar.figures import _wrap
+
+    return _wrap(text, width)
+
+
+def _claims_summary(model) -> str:
+    """What the chart shows of one quantity, in words (the text alternative)."""
+    from qantar.figures import _KINDS, _SCOPES
+
+    claims = model.claims
+    values = claims["value"].astype(float)
+    head = (
+        f"For {QUANTITY_LABELS.get(model.quantity, model.quantity)}, the figure shown first, {len(claims)} claims run "
+        f"from {claims['claim'].iloc[values.argmin()]} to {claims['claim'].iloc[values.argmax()]}"
+    )
+    if model.layout == "time":
+        parts = [head + ", each drawn at the date of the claim."]
+        line = claims[claims["on_line"]].sort_values("x")
+        if len(line):
+            parts.append(
+                f"The Kazakh authorities' official totals, joined by a line, go from {line['claim'].iloc[0]} on "
+                f"{line['when_label'].iloc[0]} to {line['claim'].iloc[-1]} on {line['when_label'].iloc[-1]}: "
+                + ", ".join(f"{r.claim} ({r.when_label})" for r in line.itertuples())
+                + "."
+            )
+        dated = claims["day"].notna()
+        partial = claims[claims["hollow"] & dated]
+        if len(partial):
+            parts.append(
+                "Partial counts (hollow markers): "
+                + "; ".join(f"{r.claim}, {r.when_label}, by {r.claimant}" for r in partial.itertuples())
+                + "."
+            )
+        gone = claims[claims["disowned"]]
+        for _value, group in gone.groupby("value", sort=False):
+            parts.append(
+                f"The figure {group['claim'].iloc[0]}, published on {group['when_label'].iloc[0]} by "
+                + "; ".join(group["claimant"])
+                + ", was later disowned (the label next to it says so)."
+            )
+        for kind, words in _KINDS.items():
+            shown = (claims["group"] == kind) & dated & ~claims["on_line"] & ~claims["hollow"] & ~claims["disowned"]
+            if kind != "official" and shown.any():
+                parts.append(
+                    f"{words}: " + ", ".join(f"{r.claim} ({r.when_label})" for r in claims[shown].itertuples()) + "."
+                )
+        apart = claims[~dated]
+        if len(apart):
+            parts.append(
+                f"{len(apart)} claims give no exact date and are drawn apart, at the right: "
+                + "; ".join(
+                    f"{r.claim} ({r.claimant}, {r.when_label}{', a partial count' if r.hollow else ''})"
+                    for r in apart.itertuples()
+                )
+                + "."
+            )
+        return " ".join(parts)
+    if model.legend:
+        groups = []
+        for scope, words in _SCOPES.items():
+            chosen = claims[claims["group"] == scope]
+            if len(chosen):
+                groups.append(
+                    f"{words[0].lower() + words[1:]}, "
+                    f"{len(chosen)} claim{'s' if len(chosen) > 1 else ''}: "
+                    + ", ".join(
+                        f"{r.claim} ({r.shown_as})" if scope == "contingent" else r.claim for r in chosen.itertuples()
+                    )
+                )
+        return (
+            head + ", one bar per claim under the claimant's full name, grouped by what the figure counts "
+            "(colour and marker shape): " + "; ".join(groups) + "."
+        )
+    return head + ", one bar per claim under the claimant's full name, oldest first (claims with no date last)."
+
+
+def _count(number, noun: str) -> str:
+    return f"{int(number)} {noun}{'' if int(number) == 1 else 's'}"
+
+
+def _claims_caption(model) -> str:
+    if model.layout == "time":
+        first = model.axis.segments[0][1]
+        return (
+            "Each marker is one figure of the claims ledger, placed at the date of the claim. The Kazakh "
+            "authorities' official totals are joined by a line; other claims are marked by who made them "
+            "(colour and marker shape), and a hollow marker is a partial count. The date axis runs day by day "
+            f"through {first:%B %Y}, then month by month; claims with no exact date stand apart at the right. "
+            "The figures disagree; none is picked as true. The selector shows the ledger's other quantities, "
+            "one bar per claim."
+        )
+    scope = (
+        " Colour and marker shape show what each figure counts (the whole force sent to Kazakhstan, one "
+        "national contingent only, or the CSTO's standing peacekeeping force), and the claims are grouped so."
+        if model.legend
+        else ""
+    )
+    return (
+        "One bar per figure of the claims ledger, under the full name of who gave it and when (oldest first, "
+        f"claims with no date last); a thick line shows a range.{scope} The figures disagree; none is picked as "
+        "true. The selector shows the ledger's other quantities (deaths are drawn over the date of each claim)."
+    )
+
+
 def claims_chart(quantity: str = "deaths", caption: str | None = None) -> InteractiveFigure:
-    """Every claimed figure for one quantity, with who claimed it and when; a selector switches quantity."""
+    """Every claimed figure for one quantity, with who claimed it and when; a selector switches quantity.
+
+    The encoding comes from the ledger (see qantar.figures._claims_model, which the static image
+    shares): deaths over the date of each claim, the Kazakh authorities' official totals as a line
+    and other claims by kind of claimant; the CSTO force one bar per claim by what it counts; any
+    other quantity one bar per claim. Every claimant's full name is shown, wrapped over lines."""
     alt = _alt()
-    from qantar.figures import claims_figure
+    from qantar.figures import _claims_model, claims_figure
 
     known = quantities()
     if quantity not in known:
         raise ValueError(f"no claims about '{quantity}'; the quantities are: {', '.join(known)}")
-    rows = []
     sources = source_labels()
-    for name in known:
-        claims = claims_for(name)
-        for order, row in enumerate(claims.itertuples()):
-            when = row.as_of if isinstance(row.as_of, str) and row.as_of else "undated"
+    models = {name: _claims_model(name) for name in known}
+    parts: dict[str, list[dict]] = {key: [] for key in _CLAIMS_PARTS}
+    totals: dict[str, int] = {}
+    rows = []
+    time_parts: dict[str, list[dict]] = {key: [] for key in ("band", "grid", "captions", "segments", "strip", "notes")}
+    x_ticks: dict[str, list[float]] = {}
+    x_labels: dict[str, dict[str, str]] = {}
+    reserve: dict[str, float] = {}
+    for name, model in models.items():
+        blocks: dict[str, dict[str, dict]] = {}
+        for mode in _MODES:
+            layout = _claims_rows(model, mode)
+            for key in parts:
+                parts[key].extend(layout[key])
+            totals[f"{name}|{mode}"] = layout["units"]
+            blocks[mode] = {block["claim_id"]: block for block in layout["blocks"]}
+        reserve[name] = 12 + _CLAIMS_CHAR_PX * max(len(c) for c in model.claims["claim"])
+        height = _CLAIMS_TIME_HEIGHT
+        if model.layout == "time":
+            axis = model.axis
+            time_parts["band"].append({"quantity": name, "band": name})
+            for tick in axis.y_ticks:
+                y = round(height * (1 - tick / axis.y_max), 2)
+                time_parts["grid"].append({"quantity": name, "y": y, "label": format_number(tick)})
+            for mode in _MODES:
+                x_ticks[f"{name}|{mode}"] = [round(x, 4) for x, _ in axis.ticks[mode]]
+                x_labels.setdefault(name, {}).update({f"{x:.4f}": label for x, label in axis.ticks[mode]})
+                for x, align, text in axis.captions[mode]:
+                    time_parts["captions"].append(
+                        {"quantity": name, "mode": mode, "x": x, "align": align, "text": text}
+                    )
+            for _first, _last, left, right in axis.segments:
+                time_parts["segments"].append({"quantity": name, "x0": left, "x1": right, "y": height})
+            if axis.strip:
+                time_parts["strip"].append({"quantity": name, "x0": axis.strip[0], "x1": axis.strip[1]})
+            for note in model.notes:
+                y = round(height * (1 - note["value"] / axis.y_max), 2)
+                time_parts["notes"].append({"quantity": name, "x": note["x"], "y": y, "text": note["text"]})
+        for order, row in enumerate(model.claims.itertuples()):
+            y = None
+            if model.layout == "time":
+                y = round(height * (1 - row.value / model.axis.y_max), 2)
+            block = {mode: blocks[mode].get(row.claim_id) for mode in _MODES}
             rows.append(
                 {
                     "quantity": name,
+                    "layout": model.layout,
                     "order": order,
                     "value": float(row.value),
                     "value_high": None if pd.isna(row.value_high) else float(row.value_high),
                     "claim": row.claim,
-                    "when": when,
+                    "when": row.as_of if isinstance(row.as_of, str) and row.as_of else "undated",
+                    "when_label": row.when_label,
+                    "as_of_text": row.when_label + (f"; {row.placement}" if row.placement else ""),
+                    "placement": row.placement,
                     "claimant": row.claimant,
-                    "label": f"{order + 1}. {when} · {_short(row.claimant, 34)}",
+                    "shown_as": row.shown_as,
                     "source": sources[row.source_id],
-                    "note": "" if pd.isna(row.note) else row.note,
+                    "note": row.note,
+                    "kind": row.group,
+                    "colour": row.colour,
+                    "shape": row.shape,
+                    "hollow": bool(row.hollow),
+                    "on_line": bool(row.on_line),
+                    "x": None if model.layout != "time" else float(row.x),
+                    "y": y,
+                    **{
+                        f"{end}_{mode}": (block[mode][end] + 1 if block[mode] else None)
+                        for mode in _MODES
+                        for end in ("u0", "u1")
+                    },
                 }
             )
     frame = pd.DataFrame(rows)
@@ -366,12 +599,23 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
         + ", claimed by "
         + frame["claimant"]
         + ", "
-        + frame["when"]
-        + ". Source: "
+        + frame["when_label"]
+        + ". "
+        + frame["placement"].map(lambda p: f"On the chart: {p}. " if p else "")
+        + frame["shown_as"].map(lambda s: f"Shown as: {s}. " if s else "")
+        + "Source: "
         + frame["source"]
         + "."
         + frame["note"].map(lambda n: f" Note: {n}" if n else "")
     )
+    tooltip = [
+        alt.Tooltip("claim:N", title="Claim"),
+        alt.Tooltip("claimant:N", title="Claimed by"),
+        alt.Tooltip("as_of_text:N", title="As of"),
+        alt.Tooltip("shown_as:N", title="Shown as"),
+        alt.Tooltip("source:N", title="Source"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
     pick = alt.param(
         name="pick_quantity",
         value=quantity,
@@ -379,77 +623,229 @@ def claims_chart(quantity: str = "deaths", caption: str | None = None) -> Intera
             options=known, labels=[QUANTITY_LABELS.get(name, name) for name in known], name="Quantity: "
         ),
     )
-    base = alt.Chart(frame).transform_filter("datum.quantity == pick_quantity")
-    # Labels take at most 320 px, or 130 on a phone, so that the figures keep room.
-    y = alt.Y(
-        "label:N",
-        title=None,
-        sort=alt.SortField("order"),
-        axis=alt.Axis(labelLimit=alt.ExprRef("containerSize()[0] < 560 ? 130 : 320")),
+    narrow = alt.param(name="narrow", expr=f"width >= 0 && containerSize()[0] < {_CLAIMS_NARROW}")
+    mode = "(narrow ? 'narrow' : 'wide')"
+    chosen = "datum.quantity == pick_quantity"
+    in_mode = f"{chosen} && datum.mode == {mode}"
+
+    def part(values: list[dict], test: str = in_mode):
+        data = pd.DataFrame(values) if values else pd.DataFrame({"quantity": pd.Series([], dtype=str)})
+        return alt.Chart(data).transform_filter(test)
+
+    # ---- the rows: the legend, then each claim's full name over its bar
+    y_rows = alt.Y("u:O", axis=None, scale=alt.Scale(paddingInner=0, paddingOuter=0))
+    pixels = {"type": "quantitative", "scale": None}
+    units = json.dumps(totals)
+    slots = (
+        alt.Chart(alt.sequence(0, max(totals.values()) + 1, as_="u"))
+        .transform_filter(f"datum.u < ({units}[pick_quantity + '|' + {mode}] || 0)")
+        .mark_rule(opacity=0, aria=False)
+        .encode(y=y_rows)
     )
-    x_scale = alt.Scale(zero=alt.ExprRef("pick_quantity != 'csto_founding_year'"), nice=True)
-    ranges = (
-        base.transform_filter("isValid(datum.value_high)")
-        .mark_rule(strokeWidth=3, color=PALETTE[0], aria=False)
-        .encode(x=alt.X("value:Q"), x2="value_high:Q", y=y)
+
+    def words(key: str, name: str, bold: bool = False):
+        return (
+            part(parts[key])
+            .mark_text(
+                align="left", baseline="middle", fontSize=12, fontWeight="bold" if bold else "normal", aria=False
+            )
+            .encode(x=alt.X("px", **pixels), y=y_rows, text="text:N")
+            .properties(name=name)
+        )
+
+    def markers(key: str, name: str):
+        return (
+            part(parts[key])
+            .mark_point(size=70, opacity=1, aria=False)
+            .encode(
+                x=alt.X("px", **pixels),
+                y=y_rows,
+                shape=alt.Shape("shape:N", scale=None),
+                fill=alt.Fill("fill:N", scale=None),
+                stroke=alt.Stroke("stroke:N", scale=None),
+                strokeWidth=alt.StrokeWidth("stroke_width:Q", scale=None),
+            )
+            .properties(name=name)
+        )
+
+    legend_lines = (
+        part(parts["legend_lines"])
+        .mark_rule(strokeWidth=2, aria=False)
+        .encode(x=alt.X("px0", **pixels), x2="px1", y=y_rows, color=alt.Color("colour:N", scale=None))
+        .properties(name="claims_legend_line")
     )
-    points = base.mark_point(filled=True, size=100, color=PALETTE[0], stroke="#000000", strokeWidth=0.6).encode(
-        x=alt.X("value:Q", title="Claimed figure (see the quantity for its unit)", scale=x_scale),
-        y=y,
-        tooltip=[
-            alt.Tooltip("claim:N", title="Claim"),
-            alt.Tooltip("claimant:N", title="Claimed by"),
-            alt.Tooltip("when:N", title="As of"),
-            alt.Tooltip("source:N", title="Source"),
-            alt.Tooltip("note:N", title="Note"),
+    legend = [
+        legend_lines,
+        markers("legend_glyphs", "claims_legend_marker"),
+        words("legend_titles", "claims_legend_title", bold=True),
+        words("legend_texts", "claims_legend_text"),
+    ]
+    names = [markers("glyphs", "claims_name_marker"), words("names", "claims_name")]
+    dots = [name for name, model in models.items() if model.layout == "rows" and model.claims["dot"].all()]
+    reserve_px = json.dumps({name: round(px) for name, px in reserve.items()})
+    value_x = alt.Scale(
+        zero=alt.ExprRef(f"indexof({json.dumps(dots)}, pick_quantity) < 0"),
+        nice=False,
+        range=[
+            alt.ExprRef(f"indexof({json.dumps(dots)}, pick_quantity) < 0 ? 0 : 8"),
+            alt.ExprRef(f"max(60, width - ({reserve_px}[pick_quantity] || 0))"),
         ],
+    )
+    bar_values = part(parts["bars"])
+    bars = (
+        bar_values.transform_filter("!datum.dot")
+        .mark_bar(height=11, aria=False)
+        .encode(x=alt.X("value:Q", axis=None, scale=value_x), y=y_rows, color=alt.Color("colour:N", scale=None))
+    )
+    ranges = (
+        bar_values.transform_filter("isValid(datum.value_high)")
+        .mark_rule(strokeWidth=4, aria=False)
+        .encode(x="value:Q", x2="value_high:Q", y=y_rows, color=alt.Color("colour:N", scale=None))
+    )
+    points = (
+        bar_values.transform_filter("datum.dot")
+        .mark_point(filled=True, size=80, stroke="#000000", strokeWidth=0.6, aria=False)
+        .encode(x="value:Q", y=y_rows, color=alt.Color("colour:N", scale=None))
+    )
+    values = (
+        bar_values.mark_text(align="left", baseline="middle", dx=6, fontSize=12, aria=False)
+        .encode(x="x_end:Q", y=y_rows, text="claim:N")
+        .properties(name="claims_value")
+    )
+    # One described mark per claim: the claim's whole row (name and bar), for hover and the keyboard.
+    select = (
+        alt.Chart(frame)
+        .transform_filter(f"{chosen} && datum.layout == 'rows'")
+        .transform_calculate(u0=f"datum['u0_' + {mode}]", u1=f"datum['u1_' + {mode}]")
+        .mark_rect(fill="transparent", strokeWidth=0)
+        .encode(y=alt.Y("u0:O"), y2="u1:O", tooltip=tooltip, description="description:N")
+    )
+    rows_view = alt.layer(slots, *legend, *names, bars, ranges, points, values, select).properties(
+        width="container", height=alt.Step(_CLAIMS_UNIT)
+    )
+
+    # ---- over time: a plot of fixed height, drawn only for its quantity (its band collapses otherwise)
+    # Positions in the plot are pixels from its top (the plot's height is fixed), offsets within the one band.
+    y_band = alt.Y("quantity:N", axis=None, scale=alt.Scale(paddingInner=0, paddingOuter=0))
+
+    def pixels_y(name: str = "y") -> dict:
+        return {"y": y_band, "yOffset": alt.YOffset(name, type="quantitative", scale=None)}
+
+    band = part(time_parts["band"], chosen).mark_rule(opacity=0, aria=False).encode(y=y_band)
+    tick_values = json.dumps(x_ticks)
+    x_time = alt.X(
+        "x:Q",
+        scale=alt.Scale(domain=[0, 1], nice=False, zero=False),
+        axis=alt.Axis(
+            values=alt.ExprRef(f"{tick_values}[pick_quantity + '|' + {mode}] || []"),
+            labelExpr=f"({json.dumps(x_labels)}[pick_quantity] || {{}})[format(datum.value, '.4f')]",
+            title=None,
+            grid=False,
+            domain=False,
+            tickSize=4,
+            labelFontSize=11,
+            labelFlush=False,
+            labelOverlap=False,
+            labelPadding=3,
+        ),
+    )
+    strip = (
+        part(time_parts["strip"], chosen)
+        .mark_rect(color="#888888", opacity=0.12, aria=False)
+        .encode(x="x0:Q", x2="x1:Q", y=alt.value(0), y2=alt.value(_CLAIMS_TIME_HEIGHT))
+    )
+    grid = part(time_parts["grid"], chosen).mark_rule(color="#888888", opacity=0.35, aria=False).encode(**pixels_y())
+    grid_labels = (
+        part(time_parts["grid"], chosen)
+        .mark_text(align="right", baseline="middle", dx=-5, fontSize=11, aria=False)
+        .encode(x=alt.value(0), text="label:N", **pixels_y())
+        .properties(name="claims_axis_value")
+    )
+    y_title = (
+        part(
+            [
+                {"quantity": name, "text": f"{QUANTITY_LABELS.get(name, name)}, as claimed"}
+                for name, model in models.items()
+                if model.layout == "time"
+            ],
+            chosen,
+        )
+        .mark_text(align="left", baseline="bottom", dx=-24, dy=-10, fontSize=12, fontWeight="bold", aria=False)
+        .encode(x=alt.value(0), y=alt.value(0), text="text:N")
+        .properties(name="claims_axis_title")
+    )
+    baselines = (
+        part(time_parts["segments"], chosen)
+        .mark_rule(color="#888888", strokeWidth=1, aria=False)
+        .encode(x="x0:Q", x2="x1:Q", y=alt.value(_CLAIMS_TIME_HEIGHT))
+    )
+    captions = [
+        part(time_parts["captions"])
+        .transform_filter(f"datum.align == '{align}'")
+        .mark_text(align=align, baseline="top", lineBreak="\n", fontSize=11, fontStyle="italic", aria=False)
+        .encode(x="x:Q", y=alt.value(_CLAIMS_TIME_HEIGHT + 22), text="text:N")
+        .properties(name=f"claims_axis_caption_{align}")
+        for align in ("left", "right")
+    ]
+    over_time = alt.Chart(frame).transform_filter(f"{chosen} && datum.layout == 'time'")
+    line = (
+        over_time.transform_filter("datum.on_line")
+        .mark_line(strokeWidth=2, aria=False)
+        .encode(x="x:Q", order="x:Q", color=alt.Color("colour:N", scale=None), **pixels_y())
+    )
+    notes = (
+        part(time_parts["notes"], chosen)
+        .mark_text(align="left", baseline="middle", fontSize=12, aria=False)
+        .encode(x="x:Q", text="text:N", **pixels_y())
+        .properties(name="claims_note")
+    )
+    claims_marks = over_time.mark_point(size=75, opacity=1).encode(
+        x=x_time,
+        **pixels_y(),
+        shape=alt.Shape("shape:N", scale=None),
+        fill=alt.condition("datum.hollow", alt.value("transparent"), alt.Fill("colour:N", scale=None)),
+        stroke=alt.condition("datum.hollow", alt.Stroke("colour:N", scale=None), alt.value("#000000")),
+        strokeWidth=alt.condition("datum.hollow", alt.value(2), alt.value(0.6)),
+        tooltip=tooltip,
         description="description:N",
     )
-    text = base.mark_text(align="left", dx=9, fontSize=11).encode(x="value:Q", y=y, text="claim:N")
-    # Room on the right for the labels: an invisible mark 45% of the scale beyond the largest figure.
-    room = frame.groupby("quantity", as_index=False).agg(
-        low=("value", "min"), value=("value", "max"), high=("value_high", "max")
-    )
-    top = room[["value", "high"]].max(axis=1)
-    bottom = room["low"].where(room["quantity"] == "csto_founding_year", 0)
-    room["edge"] = top + 0.45 * (top - bottom).clip(lower=1)
-    margin = (
-        alt.Chart(room)
-        .transform_filter("datum.quantity == pick_quantity")
-        .mark_point(opacity=0, aria=False)
-        .encode(x="edge:Q")
-    )
+    time_view = alt.layer(
+        band, strip, grid, grid_labels, y_title, baselines, *captions, line, notes, claims_marks
+    ).properties(width="container", height=alt.Step(_CLAIMS_TIME_HEIGHT))
+
     chart = (
-        alt.layer(ranges, points, text, margin)
-        .add_params(pick)
+        alt.vconcat(rows_view, time_view, spacing=0)
+        .add_params(pick, narrow)
         .properties(
-            usermeta={"qantar_order": "y"},  # the keyboard walks the claims row by row, top to bottom
-            width="container",
-            height=alt.Step(24),
-            description="Every claim about the chosen quantity, one row per claim, oldest first.",
+            description="Every claim about the chosen quantity: its legend, then one row per claim or, for "
+            "deaths, a plot over the date of each claim.",
+            usermeta={"qantar_dark_config": {"text": {"fill": "#f0f0f0"}}},
         )
     )
-    chosen = frame[frame["quantity"] == quantity]
+    model = models[quantity]
     summary = (
-        f"{len(frame)} claims about {len(known)} quantities. For {QUANTITY_LABELS.get(quantity, quantity)}, "
-        f"the figure shown first, {len(chosen)} claims run from {chosen['claim'].iloc[chosen['value'].argmin()]}"
-        f" to {chosen['claim'].iloc[chosen['value'].argmax()]}. Other quantities: "
+        f"{len(frame)} claims about {len(known)} quantities. "
+        + _claims_summary(model)
+        + " Other quantities: "
         + "; ".join(
-            f"{QUANTITY_LABELS.get(n, n)}, {int((frame['quantity'] == n).sum())} claims" for n in known if n != quantity
+            f"{QUANTITY_LABELS.get(n, n)}, {_count((frame['quantity'] == n).sum(), 'claim')}"
+            for n in known
+            if n != quantity
         )
         + "."
     )
-    table = frame[["quantity", "claim", "claimant", "when", "source", "note"]].rename(columns={"when": "as of"})
+    table = frame[["quantity", "claim", "claimant", "when", "shown_as", "source", "note"]].rename(
+        columns={"when": "as of", "shown_as": "shown as"}
+    )
     return InteractiveFigure(
         name=f"claims-{quantity}",
         title="The claims ledger compared",
-        caption=_caption(
-            caption,
-            "Every figure the claims ledger records for a quantity, one row per claim with who made it and "
-            "when (undated claims last). A line shows a range. The figures disagree; none is picked as true.",
-        ),
+        caption=_caption(caption, _claims_caption(model)),
         summary=summary,
-        chart=_base_config(chart),
+        # The layout is computed again when the quantity changes (the legend and the labels change sides).
+        chart=_base_config(chart).properties(
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding", resize=True)
+        ),
         table=table,
         static=lambda: claims_figure(quantity),
         controls_hint="Choose a quantity to compare its claims.",

@@ -7,14 +7,19 @@ cell's value); a chapter shows it in a cell whose
 
 from __future__ import annotations
 
+import re
+import textwrap
+from dataclasses import dataclass, field
+
 import matplotlib
 import matplotlib.dates
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import pandas as pd
 
 from qantar.data import load
-from qantar.views import claims_for, map_points, timeline_between
-from qantar.vocabulary import MAP_GROUP_ORDER, MARKERS, PALETTE, STANCE_LABELS
+from qantar.views import claims_for, format_number, map_points, timeline_between
+from qantar.vocabulary import MAP_GROUP_ORDER, MARKERS, PALETTE, QUANTITY_LABELS, SHAPES, STANCE_LABELS
 
 # Colours and markers come from qantar.vocabulary, as the interactive figures' do, so that a
 # printed page matches the screen; a colour is always paired with a marker.
@@ -60,20 +65,400 @@ def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
     return _finish(figure, axis)
 
 
+# ----------------------------------------------------------------------------- the claims ledger
+# What a claims figure draws, derived from the ledger itself (claimant, note, as_of), once: the
+# static figure below and the live chart (qantar.charts.claims_chart) both draw from here, so
+# that the printed page shows the encoding of the screen.
+
+# Quantities drawn over the date of each claim (a ledger of a count revised over time); any other
+# quantity is one bar per claim.
+_TIME_LAYOUT = ("deaths",)
+# Who makes a claim. A claim "as reported by" a news outlet is the speaker's own; one "as cited by"
+# a rights group, a researcher or another body is that body's statement of the figure.
+_KINDS = {
+    "official": "Kazakh authorities",
+    "state_media": "State media and government-linked channels",
+    "foreign": "Foreign governments and international bodies",
+    "other": "Rights groups, researchers and media",
+}
+# What a figure counts, for quantities whose notes say so (the CSTO force: see numbers.article_4_numbers).
+_SCOPES = {
+    "whole": "The whole force sent to Kazakhstan",
+    "contingent": "One national contingent only",
+    "standing": "The CSTO's standing peacekeeping force, not the deployment",
+}
+_PARTIAL_LEGEND = "Hollow marker: a partial count (one group of the dead only)"
+_WRAP_PRINT = 46  # characters per line of a claimant's name in the static figure
+
+
+def _claimant_kind(claimant: str) -> str:
+    """The kind of claimant, read from the claimant's own words in the ledger."""
+    cited = re.search(r"\bas (?:cited|summarised) by (?:the )?(.+)$", claimant)
+    who = cited.group(1) if cited else re.split(r", citing ", claimant, maxsplit=1)[0]
+    if re.search(r"government-linked|government social media|national tv|state news agency|state media", who, re.I):
+        return "state_media"
+    kazakh = (
+        r"Kazakh (authorities|officials)|Official (figures|numbers)|(Interior|Health) Ministry|Government of Kazakhstan"
+        r"|President Kassym-Jomart Tokayev"
+    )
+    if re.match(rf"({kazakh})\b", who) or "(Kazakhstan)" in who:
+        return "official"
+    if re.search(r"European|[Ee]mbass|Ministry of|Parliament of|Government of|CSTO|President|Secretary-General", who):
+        return "foreign"
+    return "other"
+
+
+def _partial(note: str) -> bool:
+    """Whether a note's first clause says the figure counts one group only ('Law-enforcement deaths only')."""
+    first = re.split(r"[;.](?:\s|$)", note or "", maxsplit=1)[0]
+    return bool(re.search(r"\bpartial\b|\bonly$", first))
+
+
+def _disowned(claimant: str, note: str) -> bool:
+    """Whether the ledger says the figure was withdrawn by those who gave it."""
+    return bool(re.search(r"disavow|refuted|deleted|technical (?:error|glitch)", f"{claimant} {note}", re.I))
+
+
+def _scope(note: str) -> tuple[str, str]:
+    """What a CSTO-force figure counts, from its note: (scope, detail such as 'the Russian contingent only')."""
+    if re.search(r"\bNOT the\b|standing strength", note or ""):
+        return "standing", "the standing strength of the CSTO's peacekeeping forces, not the deployment"
+    contingent = re.search(r"(\w+) contingent only", note or "")
+    if contingent:
+        return "contingent", f"the {contingent.group(1)} contingent only"
+    return "whole", "the whole force sent to Kazakhstan"
+
+
+def _when(as_of) -> tuple[pd.Timestamp | None, str, str]:
+    """(where to draw the claim on a date axis, the date in words, how it is placed if not at its day)."""
+    if not isinstance(as_of, str) or not as_of:
+        return None, "no date given", "drawn apart, with the claims that give no exact date: the claim gives no date"
+    if len(as_of) == 10:
+        day = pd.Timestamp(as_of)
+        return day, f"{day.day} {day:%B %Y}", ""
+    if len(as_of) == 7:
+        month = pd.Timestamp(f"{as_of}-01")
+        return month, f"{month:%B %Y} (month only)", "drawn at the start of its month: the claim gives only the month"
+    return None, f"{as_of} (year only)", "drawn apart, with the claims that give no exact date: only the year is given"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """A claimant's full name over lines of at most ``width`` characters (never cut short)."""
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+@dataclass
+class _TimeAxis:
+    """A date axis in two scales, January day by day then by month, and a strip for claims with no exact date.
+
+    Positions run from 0 to 1 across the plot; ``segments`` are (first day, last day, left, right)."""
+
+    segments: list[tuple[pd.Timestamp, pd.Timestamp, float, float]]
+    strip: tuple[float, float] | None
+    ticks: dict[str, list[tuple[float, str]]]  # by layout ("wide", "narrow"): (position, label)
+    captions: dict[str, list[tuple[float, str, str]]]  # by layout: (position, align, text)
+    y_max: float
+    y_ticks: list[float]
+
+    def position(self, day: pd.Timestamp) -> float:
+        for first, last, left, right in self.segments:
+            if first <= day <= last:
+                return left + (day - first) / (last - first) * (right - left)
+        raise ValueError(f"{day} is outside the axis")
+
+
+def _time_axis(days: list[pd.Timestamp], undated: int, top: float) -> _TimeAxis:
+    gap, strip_width = 0.04, 0.14
+    first, last = min(days), max(days)
+    month_end = first + pd.offsets.MonthEnd(0)
+    room = 1 - (strip_width + gap if undated else 0)
+    ticks: dict[str, list[tuple[float, str]]] = {"wide": [], "narrow": []}
+    a_first = first - pd.Timedelta(days=1)
+    if last > month_end:  # a second scale, by month, after the first month
+        a_width = 0.5 * (room - gap)
+        b_first, b_last = month_end + pd.Timedelta(days=1), last + pd.Timedelta(days=20)
+        segments = [(a_first, month_end, 0.0, a_width), (b_first, b_last, a_width + gap, room)]
+    else:
+        segments = [(a_first, last + pd.Timedelta(days=1), 0.0, room)]
+    axis = _TimeAxis(segments, (1 - strip_width, 1.0) if undated else None, ticks, {}, 0.0, [])
+    a = segments[0]
+    for day in pd.date_range(a[0] + pd.Timedelta(days=2), a[1], freq="D"):
+        for layout, every in (("wide", 5), ("narrow", 10)):
+            if day.day % every == 0:
+                ticks[layout].append((axis.position(day), f"{day.day} {day:%b}"))
+    captions = {
+        "wide": [(a[2], "left", f"{first:%B %Y}, day by day")],
+        "narrow": [(a[2], "left", f"{first:%b %Y},\nday by day")],
+    }
+    if len(segments) > 1:
+        b = segments[1]
+        for month in pd.date_range(b[0] + pd.Timedelta(days=20), b[1], freq="MS"):
+            if month.month in (1, 7):  # a year's first month is named by its year
+                ticks["wide"].append((axis.position(month), f"{month:%Y}" if month.month == 1 else f"{month:%b %Y}"))
+            if month.month == 1:
+                ticks["narrow"].append((axis.position(month), f"{month:%Y}"))
+        captions["wide"].append((b[2], "left", "then month by month"))
+        captions["narrow"].append((b[2], "left", "then by\nmonth"))
+    if undated:
+        captions["wide"].append((1.0, "right", "No exact date"))
+        captions["narrow"].append((1.0, "right", "No exact\ndate"))
+    axis.captions = captions
+    step = _nice_step(top / 5)
+    axis.y_max = max(top * 1.1, step)
+    axis.y_ticks = [step * i for i in range(int(axis.y_max // step) + 1)]
+    return axis
+
+
+def _nice_step(rough: float) -> float:
+    magnitude = 10 ** len(str(int(max(rough, 1)))) / 10
+    return next(magnitude * m for m in (1, 2, 2.5, 5, 10) if magnitude * m >= rough)
+
+
+@dataclass
+class _ClaimsModel:
+    """One quantity's claims as a figure draws them: rows in drawing order with their marks, and the legend."""
+
+    quantity: str
+    layout: str  # "time" (over the date of each claim) or "rows" (one bar per claim)
+    claims: pd.DataFrame
+    legend: list[dict]  # text, colour, shape, marker, hollow, line
+    axis: _TimeAxis | None = None
+    notes: list[dict] = field(default_factory=list)  # annotations: text, x (position), value
+
+
+def _claims_model(quantity: str) -> _ClaimsModel:
+    """Derive the encoding of one quantity's claims from the ledger (see the comments at _TIME_LAYOUT)."""
+    claims = claims_for(quantity).copy()
+    claims["note"] = claims["note"].fillna("")
+    placed = [_when(as_of) for as_of in claims["as_of"]]
+    claims["day"] = [day for day, _, _ in placed]
+    claims["when_label"] = [words for _, words, _ in placed]
+    claims["placement"] = [how for _, _, how in placed]
+    # The date stays on one line with its dot (no-break spaces); the name wraps where it must.
+    claims["label"] = claims["claimant"] + " ·\u00a0" + claims["when_label"].str.replace(" ", "\u00a0")
+    claims["x_end"] = claims["value_high"].fillna(claims["value"]).astype(float)
+    claims["dot"] = bool((claims["unit"] == "year").all())  # a year is a point in time, not a length
+    claims[["group", "shown_as", "colour", "shape", "marker"]] = ""
+    claims[["hollow", "on_line", "disowned"]] = False
+    if quantity in _TIME_LAYOUT:
+        return _time_model(quantity, claims)
+    claims["placement"] = ""  # one row per claim, in the ledger's order: no claim is placed by its date
+    scoped = claims["note"].str.contains(r"contingent only|\bNOT the\b", regex=True).any()
+    legend = []
+    if scoped:
+        scopes = [_scope(note) for note in claims["note"]]
+        claims["group"] = [scope for scope, _ in scopes]
+        claims["shown_as"] = [detail for _, detail in scopes]
+        order = list(_SCOPES)
+        for index, scope in enumerate(order):
+            chosen = claims["group"] == scope
+            claims.loc[chosen, ["colour", "shape", "marker"]] = [PALETTE[index], SHAPES[index], MARKERS[index]]
+            if chosen.any():
+                legend.append(_entry(_SCOPES[scope], index))
+        claims["rank"] = claims["group"].map(order.index)
+        claims = claims.sort_values("rank", kind="stable").drop(columns="rank")  # grouped, oldest first
+    else:
+        claims["colour"] = PALETTE[0]
+    return _ClaimsModel(quantity, "rows", claims.reset_index(drop=True), legend)
+
+
+def _entry(text: str, index: int, hollow: bool = False, line: bool = False) -> dict:
+    return {
+        "text": text,
+        "colour": PALETTE[index],
+        "shape": SHAPES[index],
+        "marker": MARKERS[index],
+        "hollow": hollow,
+        "line": line,
+    }
+
+
+def _time_model(quantity: str, claims: pd.DataFrame) -> _ClaimsModel:
+    kinds = list(_KINDS)
+    claims["group"] = [_claimant_kind(c) for c in claims["claimant"]]
+    claims["hollow"] = [_partial(note) for note in claims["note"]]
+    claims["disowned"] = [_disowned(c, n) for c, n in zip(claims["claimant"], claims["note"])]
+    dated = claims["day"].notna()
+    claims["on_line"] = (claims["group"] == "official") & ~claims["hollow"] & dated
+    for index, kind in enumerate(kinds):
+        chosen = claims["group"] == kind
+        claims.loc[chosen, ["colour", "shape", "marker"]] = [PALETTE[index], SHAPES[index], MARKERS[index]]
+    words = []
+    for row in claims.itertuples():
+        text = _KINDS[row.group]
+        if row.on_line:
+            text += "; one of the official totals, joined by the line"
+        elif row.hollow:
+            text += "; a partial count (hollow marker)"
+        if row.disowned:
+            text += "; the figure was later disowned"
+        words.append(text)
+    claims["shown_as"] = words
+    undated = int((~dated).sum())
+    axis = _time_axis(list(claims.loc[dated, "day"]), undated, float(claims["x_end"].max()))
+    # Markers that would cover each other (the same figure on about the same day) are set side by side,
+    # in the ledger's order; the tooltip and the table keep the true date.
+    true = [float("nan") if pd.isna(day) else axis.position(day) for day in claims["day"]]
+    positions: list[float] = []
+    step, near = 0.009, 0.03 * axis.y_max
+    for x, value in zip(true, claims["value"]):
+        if not pd.isna(x):
+            while any(abs(x - p) < 0.004 and abs(value - v) < near for p, v in zip(positions, claims["value"])):
+                x += step
+        positions.append(x)
+    apart = axis.strip
+    if apart:
+        undated_rows = [i for i, p in enumerate(positions) if pd.isna(p)]
+        width = apart[1] - apart[0]
+        for rank, i in enumerate(undated_rows):
+            positions[i] = apart[0] + (rank + 0.5) / len(undated_rows) * width
+    claims["x"] = positions
+    legend = [
+        _entry(
+            _KINDS[k] + ("; their totals are joined by a line" if k == "official" else ""), i, line=(k == "official")
+        )
+        for i, k in enumerate(kinds)
+        if (claims["group"] == k).any()
+    ]
+    if claims["hollow"].any():
+        legend.append(
+            {
+                "text": _PARTIAL_LEGEND,
+                "colour": "#777777",
+                "shape": SHAPES[0],
+                "marker": MARKERS[0],
+                "hollow": True,
+                "line": False,
+            }
+        )
+    notes = []
+    gone = claims[claims["disowned"] & dated]
+    for value, group in gone.groupby("value", sort=False):
+        first = group["day"].min()
+        notes.append(
+            {
+                "text": f"{format_number(value)} ({first.day} {first:%b}): later disowned",
+                "x": float(group["x"].max()) + 0.02,
+                "value": float(value),
+            }
+        )
+    return _ClaimsModel(quantity, "time", claims.reset_index(drop=True), legend, axis, notes)
+
+
 def claims_figure(quantity: str):
-    """Every claim about one quantity as a labelled bar: who claimed it, when, and the figure."""
-    claims = claims_for(quantity)
-    labels = [f"{row.claimant[:48]} ({'undated' if pd.isna(row.as_of) else row.as_of})" for row in claims.itertuples()]
-    figure, axis = plt.subplots(figsize=(8, 0.38 * len(claims) + 1.2))
-    positions = range(len(claims))
-    bars = axis.barh(positions, claims["value"], color=PALETTE[0], edgecolor="black", linewidth=0.5)
-    for bar, row in zip(bars, claims.itertuples()):
-        axis.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {row.claim}", va="center", fontsize=8)
-    axis.set_yticks(list(positions), labels, fontsize=8)
-    axis.invert_yaxis()
-    axis.set_xlabel(f"{quantity} ({claims['unit'].iloc[0]})")
-    axis.set_xlim(0, claims["value"].max() * 1.35)
+    """Every claim about one quantity, drawn as the live chart draws it (qantar.charts.claims_chart):
+    the deaths over the date of each claim, other quantities as one bar per claim under the claimant's full name."""
+    model = _claims_model(quantity)
+    if model.layout == "time":
+        return _claims_time_figure(model)
+    claims = model.claims
+    labels = ["\n".join(_wrap(label, _WRAP_PRINT)) for label in claims["label"]]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    figure, axis = plt.subplots(figsize=(8, 0.15 * lines + 0.2 * len(claims) + 1.2 + 0.2 * len(model.legend)))
+    positions = list(range(len(claims)))
+    values = claims["value"].astype(float)
+    if claims["dot"].all():
+        for position, row in zip(positions, claims.itertuples()):
+            axis.scatter([row.value], [position], s=55, color=row.colour, edgecolor="black", linewidth=0.5, zorder=3)
+        low, high = values.min(), claims["x_end"].max()
+        axis.set_xlim(low - 0.08 * (high - low + 1), high + 0.3 * (high - low + 1))
+        axis.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
+    else:
+        axis.barh(positions, values, height=0.55, color=list(claims["colour"]), edgecolor="black", linewidth=0.5)
+        axis.set_xlim(0, claims["x_end"].max() * 1.32)
+    for position, row in zip(positions, claims.itertuples()):
+        if not pd.isna(row.value_high):
+            axis.plot([row.value, row.value_high], [position, position], color=row.colour, linewidth=3)
+        if row.marker and model.legend:
+            axis.scatter(
+                [row.x_end],
+                [position],
+                s=45,
+                marker=row.marker,
+                color=row.colour,
+                edgecolor="black",
+                linewidth=0.5,
+                zorder=3,
+            )
+        axis.text(row.x_end, position, f"   {row.claim}", va="center", fontsize=8)
+    axis.set_yticks(positions, labels, fontsize=7.5)
+    axis.set_ylim(len(claims) - 0.5, -0.5)
+    unit = claims["unit"].iloc[0]
+    axis.set_xlabel(f"{QUANTITY_LABELS.get(quantity, quantity)}: the figure each claimant gives ({unit})")
+    if model.legend:
+        _static_legend(axis, model.legend, title="What the figure counts")
     return _finish(figure, axis)
+
+
+def _static_legend(axis, entries: list[dict], title: str) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker=e["marker"],
+            color=e["colour"] if e["line"] else "none",
+            linewidth=1.6,
+            markerfacecolor="none" if e["hollow"] else e["colour"],
+            markeredgecolor=e["colour"] if e["hollow"] else "black",
+            markersize=7,
+            label=e["text"],
+        )
+        for e in entries
+    ]
+    axis.legend(
+        handles=handles,
+        title=title,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.02),
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+        alignment="left",
+    )
+
+
+def _claims_time_figure(model: _ClaimsModel):
+    """The deaths ledger over the date of each claim: the official totals as a line, other claims by kind."""
+    claims, time = model.claims, model.axis
+    figure, axis = plt.subplots(figsize=(8, 5.2))
+    for _first, _last, left, right in time.segments:
+        axis.plot([left, right], [0, 0], color="black", linewidth=0.8, clip_on=False)
+    if time.strip:
+        axis.axvspan(*time.strip, color="#888888", alpha=0.12, linewidth=0)
+    line = claims[claims["on_line"]].sort_values("x")
+    axis.plot(line["x"], line["value"], color=PALETTE[0], linewidth=1.6, zorder=2)
+    for row in claims.itertuples():
+        axis.scatter(
+            [row.x],
+            [row.value],
+            s=48,
+            marker=row.marker,
+            zorder=3,
+            facecolor="none" if row.hollow else row.colour,
+            edgecolor=row.colour if row.hollow else "black",
+            linewidth=1.4 if row.hollow else 0.5,
+        )
+    for note in model.notes:
+        axis.annotate(note["text"], (note["x"], note["value"]), va="center", fontsize=8)
+    positions, labels = zip(*time.ticks["wide"])
+    axis.set_xticks(positions, labels, fontsize=8)
+    for position, align, text in time.captions["wide"]:
+        axis.text(position, -0.1, text, ha=align, va="top", fontsize=8, transform=axis.get_xaxis_transform())
+    axis.set_xlim(-0.01, 1.01)
+    axis.set_ylim(0, time.y_max)
+    axis.set_yticks(time.y_ticks)
+    axis.spines["bottom"].set_visible(False)
+    axis.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axis.set_ylabel(f"{QUANTITY_LABELS.get(model.quantity, model.quantity)}, as claimed")
+    axis.set_xlabel("Date of the claim", labelpad=22)
+    _static_legend(axis, model.legend, title="Who gives the figure")
+    axis.spines[["top", "right"]].set_visible(False)
+    axis.set_axisbelow(True)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
 
 
 def reactions_figure():

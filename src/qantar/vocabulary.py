@@ -30,6 +30,9 @@ QUANTITY_LABELS = {
     "lpg_price_kzt_per_litre": "LPG price (KZT, tenge, per litre)",
     "fuel_price_rise_percent": "Fuel price rise (%)",
     "csto_founding_year": "CSTO founding year",
+    "referendum_yes_percent": "Referendum 2022: yes (%)",
+    "referendum_turnout_percent": "Referendum 2022: turnout (%)",
+    "election_vote_share_percent": "Election 2022: Tokayev's share (%)",
 }
 STANCE_LABELS = {
     "support_csto_deployment": "supports the CSTO deployment",
