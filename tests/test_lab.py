@@ -7,17 +7,24 @@ refused every request to another host and the test asserts none was attempted.
 How the controls are reached: the first control of a step is focused with ``locator.focus()`` (a
 stand-in for the click or the long Tab walk through JupyterLab's own chrome); everything after that
 is keyboard only: digits typed into the date segments, Tab to commit and to move on (the test
-asserts that Tab goes From -> To -> Category), letters typed to choose a dropdown option.
+asserts that Tab goes From -> To -> Category), a choice's label typed into its box (Ctrl+A first).
+Each choice is found by its role and label (a combobox named "Category").
 
 Errors are looked for everywhere they can land: the count line ("No table ..."), the server log,
 uncaught exceptions in the page, and the kernel's own messages on the websocket (an exception in a
 widget callback goes only there and to JupyterLab's log console, never to the cell).
 
-A known JupyterLab/ipywidgets problem (jupyter-widgets/ipywidgets#3912): on a focused, closed
-Dropdown the notebook's command-mode shortcuts win, so ArrowUp/ArrowDown move the cell cursor and
-A, B, C, D, I, J, K, M, R, V, X, Y, Z (and 0) edit the notebook instead of choosing an option.
-The passing tests choose options by typing letters JupyterLab leaves alone; the arrow keys are an
-xfail(strict) test, which starts failing (XPASS) once JupyterLab or ipywidgets fixes this.
+Why the choices are text boxes (qantar.widgets.Choice, an ipywidgets Combobox), not drop-downs
+(jupyter-widgets/ipywidgets#3912): on a focused, closed Dropdown JupyterLab's command-mode shortcuts
+win, so ArrowUp/ArrowDown move the cell cursor and A, B, C, D, I, J, K, M, R, V, X, Y, Z (and 0)
+edit the notebook. JupyterLab leaves the keys of a read-write element alone, so here every option is
+typed in full, letters such as a, c, d, j, r and v included, and the notebook must keep its cells,
+its active cell and its mode. Every keydown on an editable element is recorded, and none may have
+been taken (``defaultPrevented``) on the way. Headless Chromium does not draw a text box's list of
+suggestions (a <datalist> is browser UI, outside the page), so the Down arrow opening it and Enter
+picking from it cannot be watched here: the test checks that the arrow keys and Enter are left to
+the box (not taken; focus, cells, active cell and mode unchanged), and makes the pick as Chromium
+does (the text replaced, one input event) to check that the explorer reads it.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import psutil
 import pytest
 from playwright.sync_api import expect
 
-from qantar.data import data_dir
+from qantar.data import data_dir, load
 from qantar.views import claims_for, reactions_by_actor, timeline_between
 
 pytestmark = pytest.mark.browser
@@ -49,10 +56,6 @@ pytestmark = pytest.mark.browser
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SERVER_START_TIMEOUT = 60  # seconds for JupyterLab to answer /api/status
 STEP_TIMEOUT = 20_000  # milliseconds for any one browser wait
-TYPEAHEAD_RESET = 1_100  # ms: Chromium's <select> type-ahead forgets earlier letters after 1 s
-# Letters no command-mode shortcut of JupyterLab 4.6 takes, so they reach a focused <select>.
-SAFE_LETTERS = set("efghlnopqstuw")
-LAST_TYPED: dict = {}  # page -> when letters were last typed into one of its dropdowns
 
 CELLS = [
     "import sys\nfrom qantar.widgets import claims_explorer, reactions_explorer, timeline_explorer\nsys.executable",
@@ -241,9 +244,18 @@ def notebook(browser, lab):
             heading = page.locator(".widget-html-content > p > strong").get_by_text(title, exact=True)
             explorers[title] = page.locator(".widget-vbox").filter(has=heading)
             expect(explorers[title].locator("p[role=status]")).to_be_visible()
-        # Every status line any explorer ever shows, intermediate ones included.
+        # Every status line any explorer ever shows, intermediate ones included; every keydown on an
+        # editable element, and whether anything took it (read once the event has been dispatched).
         page.evaluate(
             """() => {
+                window.qantarKeys = [];
+                window.addEventListener('keydown', (event) => {
+                    const target = event.target;
+                    if (!(target instanceof Element) || !target.matches(':read-write')) return;
+                    setTimeout(() => window.qantarKeys.push(
+                        {key: event.key, id: target.id, taken: event.defaultPrevented}
+                    ));
+                }, true);
                 window.qantarStatuses = [];
                 const record = () => {
                     for (const p of document.querySelectorAll('.jp-Notebook p[role=status]')) {
@@ -267,10 +279,15 @@ def notebook(browser, lab):
 
 
 def expect_clean(notebook: dict, lab: dict) -> None:
-    """Nothing raised anywhere (kernel, browser), nothing left this machine, no cell was added."""
+    """Nothing raised anywhere (kernel, browser), nothing left this machine, no cell was added, no key
+    typed into a control was taken by JupyterLab."""
     page = notebook["page"]
     statuses = page.evaluate("window.qantarStatuses")
     assert not [s for s in statuses if "No table" in s], statuses
+    assert all(COUNT.fullmatch(s) for s in statuses), statuses
+    keys = page.evaluate("window.qantarKeys")
+    assert keys, "no keydown on a control was recorded"
+    assert not [k for k in keys if k["taken"]], [k for k in keys if k["taken"]]
     log = server_log(lab)
     assert "Traceback" not in log and "Exception in comm" not in log, log[-4000:]
     assert not notebook["seen"]["exceptions"], notebook["seen"]["exceptions"]
@@ -292,16 +309,33 @@ def expect_rows(explorer, frame, columns: list[str], name: str) -> None:
         expect(body.locator(f"td:nth-child({columns.index(name) + 1})")).to_have_text([str(v) for v in frame[name]])
 
 
-def choose(page, dropdown, letters: str, value: str) -> None:
-    """Type ``letters`` into the focused ``dropdown`` (its type-ahead) and wait for it to show ``value``."""
-    assert set(letters) <= SAFE_LETTERS, f"JupyterLab takes some of {letters!r} as notebook shortcuts"
-    assert focused_id(page) == dropdown.get_attribute("id")
-    pause = TYPEAHEAD_RESET - (time.monotonic() - LAST_TYPED.get(page, float("-inf"))) * 1000
-    if pause > 0:
-        page.wait_for_timeout(pause)
-    page.keyboard.type(letters)
-    LAST_TYPED[page] = time.monotonic()
-    expect(dropdown).to_have_value(value)
+def choice_box(explorer, name: str):
+    """The explorer's choice labelled ``name``: a text box with suggestions, so a combobox."""
+    return explorer.get_by_role("combobox", name=name, exact=True)
+
+
+def notebook_state(page) -> dict:
+    """What a command-mode shortcut would change: the cells, the active one, the mode."""
+    return page.evaluate(
+        """() => {
+            const notebook = document.querySelector('.jp-Notebook');
+            const cells = [...notebook.querySelectorAll('.jp-Cell')];
+            return {
+                cells: cells.length,
+                active: cells.findIndex((cell) => cell.classList.contains('jp-mod-active')),
+                edit: notebook.classList.contains('jp-mod-editMode'),
+                types: cells.map((cell) => cell.classList.contains('jp-CodeCell')),
+            };
+        }"""
+    )
+
+
+def type_choice(page, box, text: str) -> None:
+    """Replace the text of the focused ``box`` with ``text``, typed key by key (Ctrl+A first)."""
+    assert focused_id(page) == box.get_attribute("id")
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)
+    expect(box).to_have_value(text)
 
 
 def test_the_kernel_is_this_venvs_python(notebook, lab):
@@ -314,7 +348,7 @@ def test_a_from_after_its_to_typed_by_keyboard_is_swapped_and_said(notebook, lab
     page, timeline = notebook["page"], notebook["explorers"]["Timeline"]
     status = timeline.locator("p[role=status]")
     start, end = timeline.locator("input[type=date]").nth(0), timeline.locator("input[type=date]").nth(1)
-    category = timeline.locator("select")
+    category = choice_box(timeline, "Category")
 
     def shown(first: str, last: str, kind: str | None):
         return timeline_between(first, last, category=kind)
@@ -341,14 +375,24 @@ def test_a_from_after_its_to_typed_by_keyboard_is_swapped_and_said(notebook, lab
             visited.append(focused_id(page))
         page.keyboard.press("Tab")
     assert visited == [start.get_attribute("id"), end.get_attribute("id")], visited
-    assert focused_id(page) == category.get_attribute("id"), "Tab never reached the Category dropdown"
+    assert focused_id(page) == category.get_attribute("id"), "Tab never reached the Category box"
 
-    # A category chosen by typing (letters JupyterLab's command mode leaves alone).
-    for letters, kind in (("se", "security"), ("po", "politics")):
-        choose(page, category, letters, kind)
-        expected = shown("2022-01-07", "2022-01-09", kind)
+    # Every category typed in full (csto, justice, violence: letters JupyterLab's command mode would
+    # take on a drop-down), then "all", then a cleared box (all again), then "politics".
+    before = notebook_state(page)
+    options = category.evaluate("box => [...box.list.options].map((option) => option.value)")
+    assert options[0] == "all" and set(options[1:]) == set(load("timeline")["category"]), options
+    for kind in [*options[1:], "all", "", "politics"]:
+        if kind:
+            type_choice(page, category, kind)
+        else:
+            page.keyboard.press("Control+a")
+            page.keyboard.press("Backspace")
+            expect(category).to_have_value("")
+        expected = shown("2022-01-07", "2022-01-09", None if kind in ("all", "") else kind)
         expect(status).to_have_text(f"{rows(len(expected))} {swapped('2022-01-07', '2022-01-09')}")
         expect_rows(timeline, expected, TIMELINE, "event")
+    assert notebook_state(page) == before
 
     # Put "From" back before "To": the note goes.
     start.focus()
@@ -379,48 +423,87 @@ def test_a_from_after_its_to_typed_by_keyboard_is_swapped_and_said(notebook, lab
     expect_clean(notebook, lab)
 
 
+def reaction_options() -> list[tuple[str, str | None]]:
+    """The Actor box's options and the value each stands for, from the tables (not from qantar.widgets)."""
+    return [("all", None)] + [(actor, actor) for actor in sorted(set(load("reactions")["actor"]))]
+
+
+def quantity_options() -> list[tuple[str, str]]:
+    """The Quantity box's options: the label the charts use, else the quantity's own name."""
+    from qantar.vocabulary import QUANTITY_LABELS
+
+    names = list(dict.fromkeys(load("claims")["quantity"]))
+    return [(QUANTITY_LABELS.get(name, name), name) for name in names]
+
+
 @pytest.mark.parametrize(
-    "title, letters, view, columns, compared",
+    "title, name, options, view, columns, compared",
     [
-        (
-            "Claims ledger",
-            [("f", "fuel_price_rise_percent"), ("e", "election_vote_share_percent"), ("l", "lpg_price_kzt_per_litre")],
-            claims_for,
-            CLAIMS,
-            "claim",
-        ),
-        (
-            "Reactions",
-            [("tu", "Turkey"), ("un", "United Nations"), ("hu", "Human Rights Watch")],
-            reactions_by_actor,
-            REACTIONS,
-            "summary",
-        ),
+        ("Claims ledger", "Quantity", quantity_options, claims_for, CLAIMS, "claim"),
+        ("Reactions", "Actor", reaction_options, reactions_by_actor, REACTIONS, "summary"),
     ],
     ids=["claims", "reactions"],
 )
-def test_a_dropdown_changed_by_typing_updates_count_and_table(notebook, lab, title, letters, view, columns, compared):
+def test_every_option_typed_in_full_updates_count_and_table(
+    notebook, lab, title, name, options, view, columns, compared
+):
+    """Every option, whatever letter it starts with (Amnesty, Armenia, China, CSTO, Deaths, Detained,
+    referendum ...), is chosen by typing it; the notebook keeps its cells, active cell and mode."""
     page, explorer = notebook["page"], notebook["explorers"][title]
-    dropdown, status = explorer.locator("select"), explorer.locator("p[role=status]")
-    dropdown.focus()
-    for typed, value in letters:
-        choose(page, dropdown, typed, value)
+    box, status = choice_box(explorer, name), explorer.locator("p[role=status]")
+    listed = box.evaluate("box => [...box.list.options].map((option) => option.value)")
+    assert listed == [label for label, _ in options()]
+    assert {label[0].casefold() for label in listed} & set("acdrvj"), listed  # letters a drop-down lost
+    box.focus()
+    before = notebook_state(page)
+    for label, value in options():
+        type_choice(page, box, label)
         frame = view(value)
         expect(status).to_have_text(rows(len(frame)))
         expect_rows(explorer, frame, columns, compared)
+        assert focused_id(page) == box.get_attribute("id")
+    assert notebook_state(page) == before
     expect_clean(notebook, lab)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jupyter-widgets/ipywidgets#3912: on a focused closed Dropdown JupyterLab's command mode takes "
-    "ArrowDown (notebook:move-cursor-down) before the <select> sees it",
-)
-def test_arrow_down_on_a_focused_dropdown_picks_the_next_option(notebook):
+def test_arrow_keys_and_enter_in_a_choice_are_left_to_it(notebook, lab):
+    """The keys JupyterLab took from a focused drop-down (jupyter-widgets/ipywidgets#3912) reach the
+    box: the cell cursor stays, the notebook keeps its cells and mode, nothing takes the key."""
     page, explorer = notebook["page"], notebook["explorers"]["Reactions"]
-    dropdown = explorer.locator("select")
-    options = explorer.locator("select option").evaluate_all("options => options.map(o => o.value)")
-    before = dropdown.input_value()
-    dropdown.focus()
+    box, status = choice_box(explorer, "Actor"), explorer.locator("p[role=status]")
+    box.focus()
+    type_choice(page, box, "Turkey")
+    turkey = rows(len(reactions_by_actor("Turkey")))
+    expect(status).to_have_text(turkey)
+    before, seen = notebook_state(page), len(page.evaluate("window.qantarKeys"))
+    for key in ("ArrowDown", "ArrowDown", "ArrowUp", "Enter", "ArrowDown", "Enter"):
+        page.keyboard.press(key)
+        assert focused_id(page) == box.get_attribute("id"), key
+        assert notebook_state(page) == before, key  # the cell cursor did not move, no edit mode
+    expect(box).to_have_value("Turkey")
+    expect(status).to_have_text(turkey)
+
+    # A part of a label: the table stays, and the count says what it shows.
+    type_choice(page, box, "ar")
+    expect(status).to_have_text(f"{turkey} (“ar” is not one of the actors: showing “Turkey”.)")
     page.keyboard.press("ArrowDown")
-    expect(dropdown).to_have_value(options[options.index(before) + 1], timeout=2_000)
+    # A pick from the list as Chromium makes it: the text replaced at once, one input event.
+    box.evaluate(
+        """(box) => {
+            box.value = 'Armenian critics';
+            box.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertReplacementText'}));
+        }"""
+    )
+    frame = reactions_by_actor("Armenian critics")
+    expect(status).to_have_text(rows(len(frame)))
+    expect_rows(explorer, frame, REACTIONS, "summary")
+    page.keyboard.press("Enter")
+    # An emptied box means all actors.
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
+    expect(status).to_have_text(rows(len(reactions_by_actor(None))))
+    assert focused_id(page) == box.get_attribute("id") and notebook_state(page) == before
+    page.wait_for_timeout(100)  # the keydown records are written once the events are dispatched
+    keys = [k["key"] for k in page.evaluate("window.qantarKeys")[seen:] if k["id"] == box.get_attribute("id")]
+    assert {"ArrowDown", "ArrowUp", "Enter", "a", "r"} <= set(keys), keys
+    expect_clean(notebook, lab)

@@ -4,15 +4,24 @@ beyond colour."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import html
+import re
 
+import ipywidgets
 import matplotlib.figure
 import pytest
 
 from qantar.data import load
-from qantar.exercises.render import STATIC_HTML_MIME_TYPE
+from qantar.exercises.render import NOTEBOOK_LINK, STATIC_HTML_MIME_TYPE
 from qantar.figures import claims_figure, reactions_figure, timeline_figure
-from qantar.views import claims_for, timeline_between
-from qantar.widgets import claims_explorer, count_text, reactions_explorer, table_html, timeline_explorer
+from qantar.views import claims_for, quantities, reactions_by_actor, timeline_between
+from qantar.vocabulary import QUANTITY_LABELS
+from qantar.widgets import Choice, claims_explorer, count_text, reactions_explorer, table_html, timeline_explorer
+
+# The grammar of every count line, with the notes an explorer may add.
+COUNT = re.compile(r'<p role="status">(no rows|1 row|(?:[2-9]|[1-9]\d+) rows)(?: \(.+\))?</p>')
+NOT_A_CHOICE = ["", "   ", "zzz", "Tur", "armenian", "<b>x</b>", "all all"]  # text that is no option (yet)
 
 
 def test_the_timeline_explorer_filters_as_its_controls_change():
@@ -42,35 +51,165 @@ def test_a_from_after_its_to_is_read_the_other_way_round_and_said():
     assert explorer.frame()["date"].min() >= dt.datetime(2022, 1, 1)
 
 
+def values_of(control: Choice) -> dict:
+    """Each option's label and the value it stands for, as the explorer reads them."""
+    table = {}
+    for label in control.options:
+        control.value = label
+        table[label] = control.chosen
+    return table
+
+
 def test_every_control_combination_of_every_explorer_shows_a_table():
+    """Every date with every other and every category, "all", an emptied box and text that is no
+    category (yet); then every option of the other explorers, each followed by such text."""
+    expected_table = functools.lru_cache(maxsize=None)(
+        lambda view, columns, *arguments: (len(frame := view(*arguments)), table_html(frame, list(columns)))
+    )
+
+    def between(first, last, kind):
+        return timeline_between(first, last, category=kind)
+
     timeline = timeline_explorer()
     days = [None, dt.date(2022, 1, 1), dt.date(2022, 1, 6), dt.date(2022, 1, 20), dt.date(2024, 12, 31)]
+    category = timeline.controls["category"]
     for start in days:
+        timeline.controls["start"].value = start
         for end in days:
-            for _, category in timeline.controls["category"].options:
-                timeline.controls["category"].value = category
-                timeline.controls["start"].value = start
-                timeline.controls["end"].value = end
-                assert "No table" not in timeline.count.value, (start, end, category)
-    for explorer, name in ((claims_explorer(), "quantity"), (reactions_explorer(), "actor")):
-        for option in explorer.controls[name].options:
-            value = option[1] if isinstance(option, tuple) else option
-            explorer.controls[name].value = value
-            assert "No table" not in explorer.count.value and explorer.output.value, (name, value)
+            timeline.controls["end"].value = end
+            first, final = start or dt.date(2022, 1, 1), end or dt.date(2024, 12, 31)
+            for text in [*category.options, *NOT_A_CHOICE]:
+                last = category.chosen
+                category.value = text
+                meant = None if text.strip() in ("", "all") else text if text in category.options else last
+                assert category.chosen == meant, (text, last)
+                rows, table = expected_table(
+                    between,
+                    tuple(timeline.columns),
+                    str(min(first, final)),
+                    str(max(first, final)),
+                    meant,
+                )
+                assert COUNT.fullmatch(timeline.count.value), (start, end, text)
+                assert timeline.count.value.startswith(f'<p role="status">{count_text(rows)}'), (start, end, text)
+                assert timeline.output.value == table, (start, end, text)
+    for explorer, name, view in (
+        (claims_explorer(), "quantity", claims_for),
+        (reactions_explorer(), "actor", reactions_by_actor),
+    ):
+        control = explorer.controls[name]
+        for label in control.options:
+            for text in [label, *NOT_A_CHOICE]:
+                control.value = label
+                chosen = control.chosen
+                control.value = text  # a choice, or text that is none: the last choice stays
+                if text.strip() == "" and name == "actor":
+                    chosen = None  # an emptied box means all actors (there is no "all" quantity)
+                assert control.chosen == chosen, (name, label, text)
+                rows, table = expected_table(view, tuple(explorer.columns), chosen)
+                assert COUNT.fullmatch(explorer.count.value), (name, label, text)
+                assert explorer.count.value.startswith(f'<p role="status">{count_text(rows)}'), (name, text)
+                assert explorer.output.value == table, (name, label, text)
+
+
+def test_a_choice_reads_the_value_of_its_option_not_its_text():
+    claims = claims_explorer()
+    quantity = claims.controls["quantity"]
+    labels = [QUANTITY_LABELS.get(name, name) for name in quantities()]
+    assert list(quantity.options) == labels and quantity.value == "Deaths (people)" and quantity.chosen == "deaths"
+    assert values_of(quantity) == dict(zip(labels, quantities()))
+    for typed, meant in (("detained", "detained"), ("  csto FORCE   (personnel) ", "csto_personnel")):
+        quantity.value = typed  # a quantity's own name, or its label in any case and spacing
+        assert quantity.chosen == meant and claims.frame().equals(claims_for(meant))
+    assert values_of(reactions_explorer().controls["actor"]) == {
+        "all": None,
+        **{actor: actor for actor in sorted(set(load("reactions")["actor"]))},
+    }
+    category = timeline_explorer(category="csto").controls["category"]
+    assert category.value == "csto" and category.chosen == "csto"
+    assert timeline_explorer().controls["category"].value == ""  # "all": an empty box, "all" its placeholder
+
+
+def test_text_that_is_no_option_keeps_the_last_choice_and_says_so():
+    explorer = reactions_explorer("China")
+    actor = explorer.controls["actor"]
+    china = count_text(len(reactions_by_actor("China")))
+    for typed in ("T", "Tu", "Tur", "Turk", "Turke"):  # an option typed key by key
+        actor.value = typed
+        assert actor.chosen == "China" and explorer.frame().equals(reactions_by_actor("China"))
+        said = f"(“{typed}” is not one of the actors: showing “China”.)"
+        assert explorer.count.value == f'<p role="status">{html.escape(china + " " + said)}</p>'
+    actor.value = "Turkey"
+    assert actor.chosen == "Turkey"
+    assert explorer.count.value == f'<p role="status">{count_text(len(reactions_by_actor("Turkey")))}</p>'
+    actor.value = "<b>x</b>"
+    assert "“&lt;b&gt;x&lt;/b&gt;” is not one of the actors: showing “Turkey”.)" in explorer.count.value
+    actor.value = ""
+    assert actor.chosen is None
+    assert explorer.count.value == f'<p role="status">{count_text(len(reactions_by_actor(None)))}</p>'
+    actor.value = "zzz"
+    assert "(“zzz” is not one of the actors: showing all actors.)" in explorer.count.value
+
+    claims = claims_explorer("detained")
+    quantity = claims.controls["quantity"]
+    quantity.value = ""  # no "all" quantity: the last one stays
+    assert quantity.chosen == "detained"
+    assert "(No quantity typed: showing “Detained (people)”.)" in claims.count.value
+
+    timeline = timeline_explorer("2022-01-15", "2022-01-05", category="csto")
+    timeline.controls["category"].value = "cs"  # both notes, the swap first
+    assert timeline.count.value.endswith(
+        " (“From” was after “To”: showing 2022-01-05 to 2022-01-15.)"
+        " (“cs” is not one of the categories: showing “csto”.)</p>"
+    )
+
+
+def test_a_choice_is_set_by_value_and_refuses_what_is_not_an_option():
+    explorer = reactions_explorer()
+    actor = explorer.controls["actor"]
+    actor.chosen = "Iran"
+    assert actor.value == "Iran" and explorer.frame().equals(reactions_by_actor("Iran"))
+    actor.chosen = None
+    assert actor.value == "" and explorer.frame().equals(reactions_by_actor(None))
+    with pytest.raises(ValueError, match="not one of the actors"):
+        actor.chosen = "Atlantis"
+    with pytest.raises(ValueError, match="not one of the quantities"):
+        claims_explorer("unicorns")
+    with pytest.raises(ValueError, match="two choices"):
+        Choice("Letter", [("a", "b"), ("b", "a")], "a", plural="letters")
+
+
+def test_every_choice_is_a_labelled_text_box_not_a_dropdown():
+    """JupyterLab takes the keys of a focused drop-down (jupyter-widgets/ipywidgets#3912), not a text box's."""
+    for explorer in (timeline_explorer(), claims_explorer(), reactions_explorer()):
+        for control in explorer.controls.values():
+            assert not isinstance(control, ipywidgets.Dropdown | ipywidgets.Select | ipywidgets.RadioButtons)
+            assert control.description
+            if isinstance(control, Choice):
+                assert isinstance(control, ipywidgets.Combobox) and not control.ensure_option
+                assert control.continuous_update  # a click on a suggestion counts at once, as in a drop-down
+                assert len(set(control.options)) == len(control.options)
+                hint = f'<p class="qantar-explorer__hint">{html.escape(control.hint())}</p>'
+                assert [child for child in explorer.widget.children if getattr(child, "value", None) == hint]
 
 
 def test_the_static_view_is_the_default_selection_not_the_current_one():
     explorer = claims_explorer("deaths")
-    explorer.controls["quantity"].value = "detained"
+    explorer.controls["quantity"].value = "Detained (people)"
     bundle = explorer._repr_mimebundle_()
     static = bundle[STATIC_HTML_MIME_TYPE]["html"]
-    assert f"{len(claims_for('deaths'))} rows" in static
+    assert (
+        f"<strong>Claims ledger</strong>: the table for quantity: deaths ({len(claims_for('deaths'))} rows)" in static
+    )
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    static = reactions_explorer()._repr_mimebundle_()[STATIC_HTML_MIME_TYPE]["html"]
+    assert "<strong>Reactions</strong>: the table for actor: all (" in static
+    assert f'<a href="{NOTEBOOK_LINK}" download>download the chapter as a notebook</a>' in static
 
 
 def test_reactions_explorer_lists_every_actor():
     explorer = reactions_explorer()
-    actors = {value for _, value in explorer.controls["actor"].options if value}
+    actors = set(explorer.controls["actor"].options) - {"all"}
     assert actors == set(load("reactions")["actor"])
 
 

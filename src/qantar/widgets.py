@@ -1,7 +1,8 @@
 """ipywidgets front ends: the exercise checker in a live notebook, and explorers of the tables.
 
 Every control is a standard ipywidgets control, so it is reachable with Tab and works
-with the keyboard in JupyterLab, Notebook 7 and VS Code.
+with the keyboard in JupyterLab, Notebook 7 and VS Code. The explorers' choices are text boxes
+with suggestions (:class:`Choice`), not drop-downs, whose keys JupyterLab would take.
 """
 
 from __future__ import annotations
@@ -137,6 +138,106 @@ class ExerciseDisplay:
 # in the built book the default view is shown as a static table (never an empty box).
 
 
+def _key(text: str) -> str:
+    """How typed text is compared with a choice: case and runs of spaces do not count."""
+    return " ".join(str(text).split()).casefold()
+
+
+class Choice(widgets.Combobox):
+    """One of a list of choices, as a text box that suggests them (an ipywidgets ``Combobox``).
+
+    Why not a ``Dropdown``: in JupyterLab 4 the notebook's command-mode shortcuts take the keys of
+    a focused, closed ``<select>`` (jupyter-widgets/ipywidgets#3912): the arrow keys move the cell
+    cursor and A, B, C, D, I, J, K, M, R, V, X, Y, Z and 0 edit the notebook. JupyterLab leaves the
+    keys of a text box alone (it is read-write), so here every key reaches the control: typing
+    narrows the browser's list of suggestions, the Down arrow (or a click) opens it, Enter picks.
+
+    ``value`` is the text in the box (the front end sends it as it is typed, so a pick with the
+    mouse counts at once, as in a drop-down); :attr:`chosen` is the value of the choice it stands
+    for. The text of a choice is its label, or its value written out, in any case and spacing.
+    Text that is no choice (yet) leaves :attr:`chosen` as it was, and :meth:`note` says so; an
+    empty box means the choice whose value is ``None`` ("all") where there is one. The kernel never
+    rewrites the text while it is typed (it could overtake keys still on their way).
+    """
+
+    def __init__(self, description: str, choices: list, chosen: Any = None, *, plural: str) -> None:
+        labels = [label for label, _value in choices]
+        self._choices = dict(choices)  # label -> value, in order
+        self._by_key: dict[str, Any] = {}
+        for label, value in choices:
+            keys = {_key(label)} | ({_key(value)} if value is not None else set())
+            for key in keys:
+                if key in self._by_key and self._by_key[key] != value:
+                    raise ValueError(f"{description}: {key!r} would stand for two choices")
+                self._by_key[key] = value
+        self._everything = next((label for label, value in choices if value is None), None)
+        if chosen not in self._choices.values():
+            raise ValueError(f"{description}: {chosen!r} is not one of the {plural}")
+        self.plural = plural
+        self._chosen = chosen
+        longest = max(len(label) for label in labels)
+        super().__init__(
+            description=description,
+            options=labels,
+            value=self._text_of(chosen),
+            ensure_option=False,  # the box may hold a part of a label while it is typed; see chosen
+            placeholder=self._everything or "",
+            layout=widgets.Layout(width=f"calc(var(--jp-widgets-inline-label-width, 80px) + {longest + 6}ch)"),
+        )
+        self.observe(self._typed, names="value")
+
+    def _text_of(self, chosen: Any) -> str:
+        """The text that stands for a choice in the box ("" for "all": the placeholder says it)."""
+        if chosen is None:
+            return ""
+        return next(label for label, value in self._choices.items() if value == chosen)
+
+    def _match(self, text: str) -> tuple[bool, Any]:
+        """(True, value) when ``text`` stands for a choice, else (False, None)."""
+        key = _key(text)
+        if key in self._by_key:
+            return True, self._by_key[key]
+        if not key and self._everything is not None:
+            return True, None
+        return False, None
+
+    def _typed(self, change) -> None:
+        found, value = self._match(change["new"])
+        if found:
+            self._chosen = value
+
+    @property
+    def chosen(self) -> Any:
+        """The value of the choice the box stands for: the last text that was a choice."""
+        return self._chosen
+
+    @chosen.setter
+    def chosen(self, value: Any) -> None:
+        if value not in self._choices.values():
+            raise ValueError(f"{value!r} is not one of the {self.plural}")
+        self.value = self._text_of(value)
+        self._chosen = value
+
+    def hint(self) -> str:
+        """How to use the box, said under the explorer's controls."""
+        return f"{self.description}: type to narrow the list of {self.plural}, or open it with the Down arrow" + (
+            f"; an empty box means all {self.plural}." if self._everything is not None else "."
+        )
+
+    def note(self) -> str:
+        """What the explorer says while the text is no choice: what it shows instead ("" when it is one)."""
+        if self._match(self.value)[0]:
+            return ""
+        shown = f"all {self.plural}" if self._chosen is None else f"“{self._text_of(self._chosen)}”"
+        typed = " ".join(self.value.split())
+        said = f"“{typed}” is not one of the {self.plural}" if typed else f"No {self.description.lower()} typed"
+        return f"({said}: showing {shown}.)"
+
+
+def _value_of(control) -> Any:
+    return control.chosen if isinstance(control, Choice) else control.value
+
+
 class Explorer:
     """Controls that filter a view of the data, with the result as a table below them."""
 
@@ -152,11 +253,13 @@ class Explorer:
         self.count = widgets.HTML()
         for control in controls.values():
             control.observe(lambda _change: self.refresh(), names="value")
-        self._default = {name: control.value for name, control in controls.items()}
+        self._default = {name: _value_of(control) for name, control in controls.items()}
+        hints = " ".join(control.hint() for control in controls.values() if isinstance(control, Choice))
         self.widget = widgets.VBox(
             [
                 widgets.HTML(f"<p><strong>{html.escape(title)}</strong></p>"),
                 widgets.HBox(list(controls.values())),
+                *([widgets.HTML(f'<p class="qantar-explorer__hint">{html.escape(hints)}</p>')] if hints else []),
                 self.count,
                 self.output,
             ]
@@ -164,10 +267,17 @@ class Explorer:
         self.refresh()
 
     def selection(self, **values) -> tuple[dict, str]:
-        """The control values the view will use (the current ones by default), and a note on any change."""
-        current = {name: control.value for name, control in self.controls.items()}
+        """The values the view will use (the controls' by default; a choice's value, not its text),
+        and a note on anything read otherwise than it stands (text that is no choice yet, a swap)."""
+        current = {name: _value_of(control) for name, control in self.controls.items()}
         current.update(values)
-        return self.adjust(current)
+        chosen, note = self.adjust(current)
+        notes = [
+            control.note()
+            for name, control in self.controls.items()
+            if isinstance(control, Choice) and name not in values
+        ]
+        return chosen, " ".join(n for n in [note, *notes] if n)
 
     def frame(self, **values):
         """The view for the given control values (the current ones by default)."""
@@ -216,8 +326,9 @@ def count_text(count: int) -> str:
     return "no rows" if count == 0 else f"{count} row" + ("" if count == 1 else "s")
 
 
-def _choices(values, everything: str = "all") -> list:
-    return [(everything, None)] + [(str(value), value) for value in values]
+def _choices(values, everything: str | None = "all", label=str) -> list[tuple[str, Any]]:
+    """(label, value) pairs for a :class:`Choice`, first ``everything`` for all of them (value None)."""
+    return ([(everything, None)] if everything else []) + [(label(value), value) for value in values]
 
 
 def timeline_explorer(start: str = "2022-01-01", end: str = "2022-01-20", category: str | None = None) -> Explorer:
@@ -231,7 +342,7 @@ def timeline_explorer(start: str = "2022-01-01", end: str = "2022-01-20", catego
     controls = {
         "start": widgets.DatePicker(description="From", value=dt.date.fromisoformat(start)),
         "end": widgets.DatePicker(description="To", value=dt.date.fromisoformat(end)),
-        "category": widgets.Dropdown(description="Category", options=_choices(sorted(categories)), value=category),
+        "category": Choice("Category", _choices(sorted(categories)), category, plural="categories"),
     }
 
     def view(start, end, category):
@@ -253,8 +364,11 @@ def timeline_explorer(start: str = "2022-01-01", end: str = "2022-01-20", catego
 def claims_explorer(quantity: str = "deaths") -> Explorer:
     """Every claim about one quantity, side by side with who made it and where."""
     from qantar.views import claims_for, quantities
+    from qantar.vocabulary import QUANTITY_LABELS
 
-    controls = {"quantity": widgets.Dropdown(description="Quantity", options=quantities(), value=quantity)}
+    # The same labels as the claims chart's selector; a quantity's id is read too ("deaths").
+    labels = _choices(quantities(), everything=None, label=lambda name: QUANTITY_LABELS.get(name, name))
+    controls = {"quantity": Choice("Quantity", labels, quantity, plural="quantities")}
     return Explorer(
         "Claims ledger",
         controls,
@@ -269,7 +383,7 @@ def reactions_explorer(actor: str | None = None) -> Explorer:
     from qantar.views import reactions_by_actor
 
     actors = sorted(set(load("reactions")["actor"]))
-    controls = {"actor": widgets.Dropdown(description="Actor", options=_choices(actors), value=actor)}
+    controls = {"actor": Choice("Actor", _choices(actors), actor, plural="actors")}
     return Explorer(
         "Reactions",
         controls,
