@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import NOT_COPIED, STRICT_FLAGS  # noqa: E402  (the tests' own build settings)
+from conftest import CHROMIUM, CHROMIUM_ARGS, NOT_COPIED, STRICT_FLAGS  # noqa: E402  (the tests' own build settings)
 
 RESULTS = ROOT / "bench" / "results.json"
 
@@ -252,18 +252,7 @@ def bench_pages(runs: int) -> dict:
         stock_server, stock_base = serve(stock_html)
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium",
-                    headless=True,
-                    args=[
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                    ],
-                )
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 per_page = page_weights(browser, our_base, our_pages)
                 text_page, stock_page = [], []
                 for _ in range(runs):
@@ -316,9 +305,7 @@ def chapter_lengths(html: Path) -> dict[str, dict]:
     results: dict[str, dict] = {}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             for chapter in chapters:
                 page_file = f"{chapter.docname}.html"
                 if not (html / page_file).is_file():

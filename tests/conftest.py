@@ -72,18 +72,9 @@ def site_url(built_book):
 
 # One Chromium for the whole session: Playwright's sync API cannot start a second driver
 # while another is running, so every browser test uses this one.
-CHROMIUM = "/usr/bin/chromium"
-# Flags a root, offline, headless Chromium needs; the background-networking ones stop
-# Chromium's own calls home, which would otherwise look like page requests failing.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+# Debian's Chromium and the flags a root, offline, headless run needs: one definition, in the
+# package (qantar.pdf prints the book with it), for the tests and the benchmarks too.
+from qantar.pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

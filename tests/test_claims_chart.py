@@ -13,6 +13,7 @@ import pytest
 from qantar.charts import FIGURE_MIME_TYPE, claims_chart, figure_html
 from qantar.figures import _claims_model, claims_figure
 from qantar.views import claims_for, quantities
+from test_figures import walk  # the one walker over a chart specification
 
 REPO = Path(__file__).resolve().parents[1]
 STATIC = REPO / "src" / "qantar" / "static"
@@ -24,16 +25,6 @@ CHARTED = sorted(
         for quantity in re.findall(r"""claims_(?:chart|figure)\(\s*["']([a-z_]+)["']""", page.read_text())
     }
 )
-
-
-def walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
 
 
 def layer_rows(spec: dict, name: str, quantity: str | None = None, mode: str | None = None) -> list[dict]:
