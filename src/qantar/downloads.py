@@ -93,11 +93,24 @@ def folder_files(folder: Path, prefix: str, skip: Iterable[Path] = ()) -> dict[s
 
 @dataclass(frozen=True)
 class Chapter:
-    """A chapter of the book: its document name, its place in the table of contents, its source."""
+    """A chapter of the book: its first page's document name, its place in the table of contents,
+    its source, and its pages (the first, then its sections in ``_toc.yml``, in order).
+
+    A chapter may span several pages of the book, so that no page is too long to read; for class
+    it stays one notebook (:func:`chapter_notebook`), its pages one after another.
+    """
 
     docname: str
     number: int
     source: Path
+    pages: tuple[str, ...] = ()
+    sources: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.pages:
+            object.__setattr__(self, "pages", (self.docname,))
+        if not self.sources:
+            object.__setattr__(self, "sources", (self.source,))
 
     @property
     def slug(self) -> str:
@@ -114,6 +127,10 @@ class Chapter:
                 return line[2:].strip()
         return self.slug
 
+    def holds(self, docname: str) -> bool:
+        """Whether ``docname`` is one of the chapter's pages."""
+        return docname in self.pages
+
 
 def toc_documents(toc_file: Path) -> list[str]:
     """Every document of ``_toc.yml``, in the order of the table of contents."""
@@ -123,7 +140,7 @@ def toc_documents(toc_file: Path) -> list[str]:
     def walk(entries) -> None:
         for entry in entries or []:
             if "file" in entry:
-                documents.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
+                documents.append(_docname(entry["file"]))
             walk(entry.get("sections"))
 
     walk(toc.get("chapters"))
@@ -132,8 +149,28 @@ def toc_documents(toc_file: Path) -> list[str]:
     return documents
 
 
+def _docname(file: Any) -> str:
+    return str(file).removesuffix(".md").removesuffix(".ipynb")
+
+
+def _toc_chapters(toc_file: Path) -> list[list[str]]:
+    """Each top-level entry of ``_toc.yml`` as the list of its documents: itself, then its sections."""
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8")) or {}
+    entries = list(toc.get("chapters") or [])
+    for part in toc.get("parts") or []:
+        entries += list(part.get("chapters") or [])
+
+    def documents(entry) -> list[str]:
+        found = [_docname(entry["file"])] if "file" in entry else []
+        for section in entry.get("sections") or []:
+            found += documents(section)
+        return found
+
+    return [documents(entry) for entry in entries]
+
+
 def book_chapters(srcdir: Path) -> list[Chapter]:
-    """The chapters (the documents under ``chapters/`` in ``_toc.yml``), numbered in the table's order.
+    """The chapters (the entries under ``chapters/`` in ``_toc.yml``), numbered in the table's order.
 
     Every page of a build asks (for its download and launch buttons): the table is read once
     per version of ``_toc.yml``.
@@ -149,10 +186,18 @@ def book_chapters(srcdir: Path) -> list[Chapter]:
 def _book_chapters_cached(folder: str, _mtime: int, _size: int) -> tuple[Chapter, ...]:
     srcdir, toc_file = Path(folder), Path(folder) / "_toc.yml"
     chapters = []
-    for docname in toc_documents(toc_file):
-        if docname.startswith(CHAPTER_FOLDER) and (srcdir / f"{docname}.md").is_file():
-            chapters.append(Chapter(docname, len(chapters) + 1, srcdir / f"{docname}.md"))
+    for documents in _toc_chapters(toc_file):
+        pages = [d for d in documents if d.startswith(CHAPTER_FOLDER) and (srcdir / f"{d}.md").is_file()]
+        if not pages or pages[0] != documents[0]:
+            continue
+        sources = tuple(srcdir / f"{page}.md" for page in pages)
+        chapters.append(Chapter(pages[0], len(chapters) + 1, sources[0], tuple(pages), sources))
     return tuple(chapters)
+
+
+def chapter_of(chapters: Iterable[Chapter], docname: str) -> Chapter | None:
+    """The chapter that ``docname`` is a page of, or None."""
+    return next((chapter for chapter in chapters if chapter.holds(docname)), None)
 
 
 COLAB_SETUP = """\
@@ -179,13 +224,16 @@ REF_ROLE = re.compile(r"\{ref\}`([^`<]+?)(?:\s*<([^`>]+)>)?`")
 TARGET_LINE = re.compile(r"^\([\w-]+\)=[ \t]*\n?", flags=re.M)
 
 
-def glued_values(build_dir: Path, docname: str) -> dict[str, str]:
-    """The values a chapter glued when the book ran it (myst-nb's ``<docname>.glue.json``), by name."""
-    path = Path(build_dir) / "jupyter_execute" / f"{docname}.glue.json"
-    if not path.is_file():
-        return {}
-    records = json.loads(path.read_text(encoding="utf-8"))
-    return {name: record.get("data", {}).get("text/plain", "") for name, record in records.items()}
+def glued_values(build_dir: Path, docname: str | Iterable[str]) -> dict[str, str]:
+    """The values a page glued when the book ran it (myst-nb's ``<docname>.glue.json``), by name;
+    given a chapter's pages, the values of all of them."""
+    values: dict[str, str] = {}
+    for name in [docname] if isinstance(docname, str) else docname:
+        path = Path(build_dir) / "jupyter_execute" / f"{name}.glue.json"
+        if path.is_file():
+            records = json.loads(path.read_text(encoding="utf-8"))
+            values.update({key: record.get("data", {}).get("text/plain", "") for key, record in records.items()})
+    return values
 
 
 def glue_text(text: str, spec: str | None) -> str:
@@ -230,6 +278,35 @@ SHOWN_TAG = "show-in-notebook"
 BOOK_ONLY_TAG = "book-only"
 
 
+FENCE = re.compile(r"^(```|~~~)")
+HEADING = re.compile(r"^(#{1,5})(\s)", flags=re.M)
+CHAPTER_IMPORT = re.compile(r"^from qantar\.chapters import (?:\(([^)]*)\)|([^\n(]*))", flags=re.M)
+
+
+def demote_headings(markdown: str) -> str:
+    """Markdown with every heading one level lower (``#`` becomes ``##``), outside code fences."""
+    out, fenced = [], False
+    for line in markdown.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced:
+            line = HEADING.sub(r"#\1\2", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def chapter_imports(code: str) -> set[str] | None:
+    """The names a cell imports from ``qantar.chapters``, if that is all the cell does; else None."""
+    match = CHAPTER_IMPORT.search(code)
+    if match is None:
+        return None
+    rest = (code[: match.start()] + code[match.end() :]).strip()
+    if any(line.strip() and not line.strip().startswith("#") for line in rest.splitlines()):
+        return None
+    names = match[1] if match[1] is not None else match[2]
+    return {name.strip() for name in names.replace("\n", ",").split(",") if name.strip()}
+
+
 def chapter_notebook(
     chapter: Chapter,
     book_title: str = "Qandy Qantar: Kazakhstan, January 2022",
@@ -248,7 +325,8 @@ def chapter_notebook(
     import nbformat
 
     # MyST always: jupytext guesses plain Markdown when the header does not name the extension.
-    notebook = jupytext.read(chapter.source, fmt="md:myst")
+    pages = [jupytext.read(source, fmt="md:myst") for source in chapter.sources]
+    notebook = pages[0]
     notebook.metadata.pop("jupytext", None)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
@@ -261,31 +339,42 @@ def chapter_notebook(
     ]
     if repository_url:
         cells.append(nbformat.v4.new_code_cell(COLAB_SETUP.format(url=repository_url)))
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            # The instructor edition's teaching notes come from exercises/notes/, never from the pack.
-            cell.source = re.sub(r"```\{teaching-notes\}.*?```\n?", "", cell.source, flags=re.S).strip()
-            if glued is not None or labels is not None:
-                cell.source = resolve_prose(cell.source, glued or {}, labels or {}, chapter.source.name).strip()
-            if not cell.source:
-                continue
-        if cell.cell_type == "code":
-            tags = cell.metadata.get("tags", [])
-            if BOOK_ONLY_TAG in tags and glued is not None:
-                continue
-            cell.outputs, cell.execution_count = [], None
-            if SHOWN_TAG in tags:
-                # Shown as it is: drop the book's tags, which would hide it in JupyterLab too.
-                kept = [tag for tag in tags if tag != SHOWN_TAG and tag not in HIDDEN_TAGS]
-                if kept:
-                    cell.metadata["tags"] = kept
+    imported: set[str] = set()
+    for number, (page, source) in enumerate(zip(pages, chapter.sources)):
+        for cell in page.cells:
+            if cell.cell_type == "markdown":
+                # The instructor edition's teaching notes come from exercises/notes/, never from the pack.
+                cell.source = re.sub(r"```\{teaching-notes\}.*?```\n?", "", cell.source, flags=re.S).strip()
+                if glued is not None or labels is not None:
+                    cell.source = resolve_prose(cell.source, glued or {}, labels or {}, source.name).strip()
+                if number:
+                    # A later page of the chapter is a section of the notebook: its headings go one level down.
+                    cell.source = demote_headings(cell.source)
+                if not cell.source:
+                    continue
+            if cell.cell_type == "code":
+                tags = cell.metadata.get("tags", [])
+                if BOOK_ONLY_TAG in tags and glued is not None:
+                    continue
+                names = chapter_imports(cell.source)
+                if names is not None:
+                    # One import for the notebook: a later page's import of names already imported is dropped.
+                    if names <= imported:
+                        continue
+                    imported |= names
+                cell.outputs, cell.execution_count = [], None
+                if SHOWN_TAG in tags:
+                    # Shown as it is: drop the book's tags, which would hide it in JupyterLab too.
+                    kept = [tag for tag in tags if tag != SHOWN_TAG and tag not in HIDDEN_TAGS]
+                    if kept:
+                        cell.metadata["tags"] = kept
+                    else:
+                        cell.metadata.pop("tags")
                 else:
-                    cell.metadata.pop("tags")
-            else:
-                for tag in tags:
-                    if tag in HIDDEN_TAGS:
-                        cell.metadata.setdefault("jupyter", {}).update(HIDDEN_TAGS[tag])
-        cells.append(cell)
+                    for tag in tags:
+                        if tag in HIDDEN_TAGS:
+                            cell.metadata.setdefault("jupyter", {}).update(HIDDEN_TAGS[tag])
+            cells.append(cell)
     for index, cell in enumerate(cells):
         cell.id = f"{chapter.slug}-{index:03d}"
     notebook.cells = cells
@@ -499,7 +588,7 @@ def add_notebook_button(app, pagename: str, templatename: str, context: dict, do
     """In the theme's download menu: plain names for its items, and on a chapter page "Notebook" first."""
     if not _is_html(app):
         return
-    chapter = next((c for c in _chapters(app) if c.docname == pagename), None)
+    chapter = chapter_of(_chapters(app), pagename)
     group = next(
         (button for button in context.get("header_buttons", []) if button.get("label") == "download-buttons"), None
     )
@@ -531,7 +620,7 @@ def resolve_page_links(app, doctree, docname: str) -> None:
 
     from qantar.mime import NOTEBOOK_LINK, SOURCE_LINK, source_anchor
 
-    chapter = next((c for c in _chapters(app) if c.docname == docname), None)
+    chapter = chapter_of(_chapters(app), docname)
     up = "../" * docname.count("/")
     notebook = up + (f"{NOTEBOOKS}/{chapter.slug}.ipynb" if chapter else PACK_ZIP)
     references = up + app.builder.get_target_uri("references")
@@ -560,7 +649,7 @@ def write_downloads(app, exception) -> None:
     labels = {name: entry[2] for name, entry in app.env.domaindata["std"]["labels"].items() if entry[2]}
     notebooks = {
         chapter.slug: notebook_bytes(
-            chapter_notebook(chapter, title, repository, glued_values(build_dir, chapter.docname), labels)
+            chapter_notebook(chapter, title, repository, glued_values(build_dir, chapter.pages), labels)
         )
         for chapter in chapters
     }

@@ -262,9 +262,12 @@ class TeachingNotesDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         import re
 
+        from qantar.downloads import book_chapters, chapter_of
         from qantar.exercises.render import edition
 
-        slug = self.env.docname.split("/")[-1]
+        # A chapter may span pages: the notes are the chapter's, named after its first page.
+        chapter = chapter_of(book_chapters(Path(self.env.srcdir)), self.env.docname)
+        slug = (chapter.docname if chapter else self.env.docname).split("/")[-1]
         path = Path(self.env.srcdir) / "exercises" / "notes" / f"{slug}.md"
         self.env.note_dependency(str(path))
         if edition() != "instructor":
@@ -438,12 +441,12 @@ def launch_links(settings: dict, notebook: str) -> list[dict]:
 
 
 def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    from qantar.downloads import book_chapters
+    from qantar.downloads import book_chapters, chapter_of
 
     settings = getattr(app.config, "qantar_launch", {})
     if not settings.get("repository_url") or "header_buttons" not in context:
         return
-    chapter = next((c for c in book_chapters(Path(app.srcdir)) if c.docname == pagename), None)
+    chapter = chapter_of(book_chapters(Path(app.srcdir)), pagename)
     if chapter is None:
         return
     buttons = launch_links(settings, chapter.pack_name)
