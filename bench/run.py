@@ -306,8 +306,9 @@ def chapter_lengths(html: Path) -> dict[str, dict]:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            for chapter in chapters:
-                page_file = f"{chapter.docname}.html"
+            # a chapter may span pages (its sections in _toc.yml): each page is measured
+            for docname in [page for chapter in chapters for page in chapter.pages]:
+                page_file = f"{docname}.html"
                 if not (html / page_file).is_file():
                     continue
                 row: dict = {}
@@ -322,7 +323,7 @@ def chapter_lengths(html: Path) -> dict[str, dict]:
                         )
                     row[f"{name} screens"] = round(page.evaluate("document.documentElement.scrollHeight") / height, 1)
                     page.close()
-                results[chapter.docname] = row
+                results[docname] = row
             browser.close()
     finally:
         server.shutdown()
