@@ -158,15 +158,57 @@ def test_a_missing_description_in_the_schema_is_an_error(tmp_path):
         validate_all(folder)
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (None, "field 'outlet': every field needs a title"),
+        ("", "field 'outlet': every field needs a title"),
+        ("   ", "field 'outlet': every field needs a title"),
+        ("Author", "field 'outlet': the title 'Author' is also the title of field 'author'"),
+        ("author", "field 'outlet': the title 'author' is also the title of field 'author'"),
+    ],
+)
+def test_a_missing_empty_or_duplicate_field_title_is_an_error(tmp_path, title, expected):
+    folder = copy_data(tmp_path)
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    field = next(f for f in package["resources"][0]["schema"]["fields"] if f["name"] == "outlet")
+    if title is None:
+        del field["title"]
+    else:
+        field["title"] = title
+    (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        validate_all(folder)
+    assert "datapackage.json (resource 'sources'), " + expected in str(raised.value)
+
+
+def test_every_field_has_its_title_from_the_schema():
+    """Field.title is what datapackage.json says, for every field of every table; titles are unique per table."""
+    package = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    tables = read_package(DATA)
+    for resource in package["resources"]:
+        fields = {f.name: f for f in tables[resource["name"]].fields}
+        for spec in resource["schema"]["fields"]:
+            assert fields[spec["name"]].title == spec["title"], (resource["name"], spec["name"])
+        titles = [f.title.casefold() for f in fields.values()]
+        assert len(set(titles)) == len(titles), resource["name"]
+
+
 def test_typed_fields_convert_and_reject_bad_values(tmp_path):
     """The types the later tables use (integer, number, date, boolean) convert, and refuse bad cells."""
     folder = tmp_path / "typed"
     folder.mkdir()
     fields = [
-        {"name": "day", "type": "date", "description": "d", "constraints": {"required": True, "minimum": "2022-01-01"}},
-        {"name": "people", "type": "integer", "description": "p"},
-        {"name": "share", "type": "number", "description": "s", "constraints": {"maximum": 1}},
-        {"name": "official", "type": "boolean", "description": "o"},
+        {
+            "name": "day",
+            "title": "Day",
+            "type": "date",
+            "description": "d",
+            "constraints": {"required": True, "minimum": "2022-01-01"},
+        },
+        {"name": "people", "title": "People", "type": "integer", "description": "p"},
+        {"name": "share", "title": "Share", "type": "number", "description": "s", "constraints": {"maximum": 1}},
+        {"name": "official", "title": "Official", "type": "boolean", "description": "o"},
     ]
     package = {
         "name": "t",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import types
 
 import nbformat
@@ -11,7 +13,7 @@ from bs4 import BeautifulSoup
 from IPython.core.formatters import DisplayFormatter
 from nbclient import NotebookClient
 
-from qantar.data import load
+from qantar.data import load, read_package
 from qantar.display import clean_table, humanise, install, table_html, uninstall
 from qantar.views import show
 from qantar.views import table_html as views_table_html
@@ -35,12 +37,38 @@ def test_headers_are_the_schemas_titles_and_other_names_start_with_a_capital():
     claims = load("claims")
     frame = claims[["as_of", "claimant", "source_id"]].assign(sources=1)
     _, headers, _ = parse(table_html(frame))
-    assert headers == ["As of", "Claimant", "Source ID", "Sources"]
+    titles = {field.name: field.title for field in read_package()["claims"].fields}
+    assert headers == [titles["as_of"], titles["claimant"], titles["source_id"], "Sources"]
+    assert headers == ["As of (date)", "Claimant", "Source", "Sources"]
+    # the fallback for a name that is no field of any table (a derived column), and for a name that
+    # tables title differently when the frame's own table is unknown
     assert humanise("role_january_2022") == "Role January 2022"
     assert humanise("other_source_ids") == "Other source IDs"
     # a table of the reader's own: its names are not the schema's fields; only their first letter changes
     _, headers, _ = parse(table_html(pd.DataFrame({"my column": [1], "count": [2], "iPhone": [3]})))
     assert headers == ["My column", "Count", "IPhone"]
+
+
+def test_a_title_changed_in_the_schema_is_the_new_header(tmp_path, monkeypatch):
+    """The header is read from datapackage.json, not written into the renderer."""
+    folder = tmp_path / "data"
+    shutil.copytree(REPO / "data", folder)
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    claims = next(r for r in package["resources"] if r["name"] == "claims")
+    next(f for f in claims["schema"]["fields"] if f["name"] == "claimant")["title"] = "Who says so"
+    (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    monkeypatch.setenv("QANTAR_DATA_DIR", str(folder))
+    _, headers, _ = parse(table_html(load("claims")[["claim_id", "claimant"]].head(1)))
+    assert headers == ["Claim ID", "Who says so"]
+
+
+def test_a_frames_own_table_decides_between_titles_that_differ():
+    """``kind`` is "Kind of place" in places and "Kind of source" in sources; a frame of neither
+    (a derived one) gets the name in words."""
+    assert parse(table_html(load("places")[["place", "kind"]].head(1)))[1] == ["Place", "Kind of place"]
+    assert parse(table_html(load("sources")[["source_id", "kind"]].head(1)))[1] == ["Source", "Kind of source"]
+    derived = pd.DataFrame({"kind": ["x"], "source_id": ["y"], "event": ["z"]})
+    assert parse(table_html(derived))[1] == ["Kind", "Source", "Event"]  # source_id: most tables say "Source"
 
 
 def test_the_header_keeps_the_column_name_for_code():
@@ -62,7 +90,7 @@ def test_a_meaningful_index_is_the_first_column_with_row_headers():
     members = load("csto_members")
     counts = members["status_2022"].value_counts()
     box, headers, rows = parse(table_html(counts))
-    assert headers == ["Status 2022", "Count"]
+    assert headers == ["Status, January 2022", "Count"]
     assert rows == [[str(status), str(count)] for status, count in counts.items()]
     assert all(cell["scope"] == "row" for cell in box.select("tbody th"))
     # a named index of integers (a year) is a real column, not row numbers
@@ -78,7 +106,7 @@ def test_a_multiindex_is_several_columns():
     precedents = load("precedents")
     sources = precedents.groupby(["occasion_id", "legal_basis_invoked"]).size().to_frame("sources")
     box, headers, rows = parse(table_html(sources))
-    assert headers == ["Occasion ID", "Legal basis invoked", "Sources"]
+    assert headers == ["Occasion", "Legal basis invoked", "Sources"]
     assert len(rows) == len(sources) and all(len(row) == 3 for row in rows)
     first = sources.index[0]
     assert rows[0] == [first[0], first[1], str(sources["sources"].iloc[0])]
@@ -244,5 +272,5 @@ def test_in_a_kernel_the_chapter_import_makes_every_table_clean(kernel_outputs):
     assert headers == ["Country", "Left or suspended"] and len(rows) == 3
     assert box["tabindex"] == "0"
     assert "<NA>" in frame["text/plain"]  # the plain text is pandas' own, unchanged
-    assert parse(series["text/html"])[1] == ["Status 2022", "Count"]
+    assert parse(series["text/html"])[1] == ["Status, January 2022", "Count"]
     assert "Name: count" in series["text/plain"]

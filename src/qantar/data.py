@@ -63,11 +63,13 @@ class DataError(LocatedError):
 
 @dataclass(frozen=True)
 class Field:
-    """One column of a table, as the schema describes it."""
+    """One column of a table, as the schema describes it: ``title`` is the column's header for readers
+    (every table the module draws, the Data page), ``name`` the CSV's and the code's name for it."""
 
     name: str
     type: str
     description: str
+    title: str = ""
     required: bool = False
     unique: bool = False
     enum: tuple[str, ...] | None = None
@@ -186,6 +188,16 @@ def _read_package_cached(package_path: str, _mtime: int, _size: int) -> dict[str
         duplicated = {n for n in names if names.count(n) > 1}
         if duplicated:
             raise DataError(where, f"fields listed twice: {sorted(duplicated)}")
+        seen: dict[str, str] = {}
+        for column in fields:
+            other = seen.setdefault(column.title.casefold(), column.name)
+            if other != column.name:
+                raise DataError(
+                    where,
+                    f"the title '{column.title}' is also the title of field '{other}'; "
+                    "give each field of a table its own title (it is the column's header)",
+                    field=column.name,
+                )
         primary_key = resource["schema"].get("primaryKey", [])
         primary_key = (primary_key,) if isinstance(primary_key, str) else tuple(primary_key)
         for key in primary_key:
@@ -227,12 +239,20 @@ def _parse_field(where: str, spec: dict) -> Field:
         raise DataError(where, f"type '{kind}' is not one of {', '.join(FIELD_TYPES)}", field=name)
     if not str(spec.get("description", "")).strip():
         raise DataError(where, "every field needs a description", field=name)
+    title = spec.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise DataError(
+            where, "every field needs a title (its column header for readers, e.g. \"As of (date)\")", field=name
+        )
+    if title != title.strip() or "\n" in title:
+        raise DataError(where, f"the title {title!r} has spaces around it or a line break", field=name)
     constraints = spec.get("constraints", {})
     enum = constraints.get("enum")
     return Field(
         name=name,
         type=kind,
         description=spec["description"],
+        title=title,
         required=bool(constraints.get("required", False)),
         unique=bool(constraints.get("unique", False)),
         enum=tuple(enum) if enum else None,

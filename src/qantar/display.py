@@ -4,7 +4,8 @@ One renderer for every table the module shows: :func:`qantar.show`, the explorer
 the figures' data tables, and (after :func:`install`, which ``from qantar.chapters import ...``
 calls) every DataFrame or Series that a notebook cell returns.  It gives
 
-- the schema's human title for a column the module's tables define, the name as is otherwise;
+- the schema's title (``datapackage.json``) for a column the module's tables define, the name
+  as is otherwise;
 - no index column when the index is only row numbers; a meaningful index (a ``value_counts()``
   or ``groupby()`` result, a named index, a MultiIndex) as the first column(s), as row headers;
 - an empty cell for a missing value, never ``<NA>``, ``NaN``, ``NaT`` or ``None``;
@@ -83,11 +84,14 @@ def humanise(name: str) -> str:
 
 
 def field_titles(frame=None) -> dict[str, str]:
-    """Column name -> human title, for every field of the data package's tables.
+    """Column name -> human title (the field's ``title`` in ``datapackage.json``), for every field
+    of the data package's tables.
 
-    A field's ``title`` in ``datapackage.json`` wins when the schema gives one; otherwise the
-    title is the field name in words. The table the frame was loaded from (``frame.attrs["table"]``)
-    is looked up first, so its own titles win when two tables share a field name. An empty
+    The table the frame was loaded from (``frame.attrs["table"]``) wins, so that its own titles
+    are used when tables give one field name different titles (``kind``: "Kind of source", "Kind
+    of place"). For a frame of no known table, such a name takes the title most of the tables
+    give it, or, when none has a majority, today's fallback (the name in words: "Kind"). A
+    column that is no field of any table keeps its name (see :func:`header_text`). An empty
     mapping when no data package can be found (a table of the reader's own)."""
     from qantar.data import LocatedError, read_package
 
@@ -95,12 +99,18 @@ def field_titles(frame=None) -> dict[str, str]:
         tables = read_package()
     except (LocatedError, OSError):
         return {}
-    own = getattr(frame, "attrs", {}).get("table") if frame is not None else None
-    ordered = ([tables[own]] if own in tables else []) + [t for name, t in tables.items() if name != own]
-    titles: dict[str, str] = {}
-    for table in ordered:
+    votes: dict[str, dict[str, int]] = {}
+    for table in tables.values():
         for field in table.fields:
-            titles.setdefault(field.name, getattr(field, "title", None) or humanise(field.name))
+            counts = votes.setdefault(field.name, {})
+            counts[field.title] = counts.get(field.title, 0) + 1
+    titles: dict[str, str] = {}
+    for name, counts in votes.items():
+        title, count = max(counts.items(), key=lambda item: item[1])
+        titles[name] = title if len(counts) == 1 or 2 * count > sum(counts.values()) else humanise(name)
+    own = getattr(frame, "attrs", {}).get("table") if frame is not None else None
+    if own in tables:
+        titles.update({field.name: field.title for field in tables[own].fields})
     return titles
 
 
@@ -224,16 +234,39 @@ def clean_table(data, columns: list[str] | None = None, max_rows: int | None = N
 
 def accessible_name(table: CleanTable, caption: str | None = None) -> str:
     """ "Table: <caption>", or "Table: <the first headers>" when there is no caption."""
+    if not caption and table.columns_label and any(table.index_headers):
+        return f"Table: {', '.join(h for h in table.index_headers if h)} by {table.columns_label}"
+    return table_label(table.index_headers + table.headers, caption)
+
+
+def table_label(headers: list[str], caption: str | None = None) -> str:
+    """A table's accessible name: "Table: <caption>", else "Table: <the first few headers> and N more
+    columns", else "Table"."""
     if caption:
         return f"Table: {caption}"
-    if table.columns_label and any(table.index_headers):
-        return f"Table: {', '.join(h for h in table.index_headers if h)} by {table.columns_label}"
-    headers = [h for h in table.index_headers + table.headers if h]
+    headers = [h for h in headers if h]
     shown = ", ".join(headers[:NAMED_COLUMNS])
     if len(headers) > NAMED_COLUMNS:
         more = len(headers) - NAMED_COLUMNS
         shown += f" and {more} more column{'s' if more > 1 else ''}"
     return f"Table: {shown}" if shown else "Table"
+
+
+# The box every wide table of the book sits in (these tables, and the pages' own tables: see
+# qantar.sphinxext.ScrollBox): it scrolls sideways on a narrow screen, is reached with the Tab key
+# and then scrolled with the arrow keys, and is named for screen readers; qantar.css says
+# "Scroll sideways to see every column" above it while it can scroll.
+SCROLL_BOX_CLASS = "qantar-table-scroll"
+
+
+def scroll_box_start(label: str) -> str:
+    """The opening tag of the scroll box, named ``label`` (see :func:`table_label`)."""
+    return f'<div class="{SCROLL_BOX_CLASS}" tabindex="0" role="region" aria-label="{html.escape(label)}">'
+
+
+def scroll_box(markup: str, label: str) -> str:
+    """``markup`` (a table) in the scroll box."""
+    return f"{scroll_box_start(label)}{markup}</div>"
 
 
 def _td(item: Cell, tag: str = "td", scope: str | None = None) -> str:
@@ -283,8 +316,7 @@ def table_html(data, columns: list[str] | None = None, max_rows: int | None = No
             f'<p class="qantar-table__more">The first {shown:,} of {table.total_rows:,} rows; choose rows '
             f"with a filter, <code>.head()</code> or <code>.loc[]</code> to see others.</p>"
         )
-    label = escape(accessible_name(table, caption))
-    return f'<div class="qantar-table-scroll" tabindex="0" role="region" aria-label="{label}">{markup}</div>{note}'
+    return scroll_box(markup, accessible_name(table, caption)) + note
 
 
 # ----------------------------------------------------------------------------- IPython's formatter
