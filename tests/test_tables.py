@@ -333,3 +333,68 @@ def test_at_phone_width_dates_do_not_wrap_and_wide_tables_scroll_in_their_box(br
     assert scrolling >= 1, "no table is wider than a phone: the scrolling box went untested"
     assert keyboard_checked
     assert not problems, "\n".join(problems)
+
+
+# The pages' own tables (the Data page's field tables, Markdown tables): the same box as qantar.display's.
+BOXED_PAGES = ["data-tables.html", "instructor-grading.html"]
+
+
+@pytest.mark.book
+def test_the_data_page_heads_each_field_with_its_title_and_every_page_table_sits_in_a_named_box(built_book):
+    from bs4 import BeautifulSoup
+
+    tables = read_package(DATA)
+    soup = BeautifulSoup((built_book / "data-tables.html").read_text(encoding="utf-8"), "html.parser")
+    for name, table in tables.items():
+        fields = soup.select_one(f"#table-{name} table.qantar-fields")
+        assert fields is not None, name
+        headers = [cell.get_text(strip=True) for cell in fields.select("thead th")]
+        assert headers == ["Field", "Title", "Type", "Description", "Rules"], name
+        rows = [[cell.get_text(strip=True) for cell in row.find_all("td")] for row in fields.select("tbody tr")]
+        assert [(row[0], row[1]) for row in rows] == [(f.name, f.title) for f in table.fields], name
+        box = fields.parent
+        assert box.get("aria-label") == f"Table: Fields of {table.title} ({table.path.name})"
+    for page in BOXED_PAGES:
+        soup = BeautifulSoup((built_book / page).read_text(encoding="utf-8"), "html.parser")
+        found = soup.select("article table")
+        assert found, page
+        for table in found:
+            box = table.parent
+            assert "qantar-table-scroll" in box.get("class", []), f"{page}: a table outside the scroll box"
+            assert box.get("tabindex") == "0" and box.get("role") == "region", page
+            assert box.get("aria-label", "").startswith("Table: "), page
+        # one box per table: the theme's own scrolling box (unnamed) is not left inside ours
+        assert not soup.select(".qantar-table-scroll .pst-scrollable-table-container"), page
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("name", BOXED_PAGES)
+def test_at_phone_width_the_tab_key_reaches_a_wide_page_table_and_the_arrows_scroll_it(browser, site_url, name):
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(f"{site_url}/{name}")
+    page.wait_for_load_state("networkidle")
+    boxes = page.locator(".bd-article .qantar-table-scroll")
+    wide = "(b) => b.scrollWidth > b.clientWidth + 1"
+    box = next((boxes.nth(i) for i in range(boxes.count()) if boxes.nth(i).evaluate(wide)), None)
+    assert box is not None, f"{name}: no table wider than a phone, so nothing to scroll"
+    assert float(box.evaluate("(b) => parseFloat(getComputedStyle(b, '::before').height) || 0")) >= 5, (
+        f"{name}: a wide table with no 'Scroll sideways' cue"
+    )
+    # Start from the element just before the box (made focusable for the test), then Tab as a reader would.
+    box.evaluate(
+        """(b) => { let start = b.previousElementSibling || b.parentElement;
+                   start.setAttribute('tabindex', '-1'); start.focus(); }"""
+    )
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if box.evaluate("(b) => document.activeElement === b"):
+            break
+    else:
+        raise AssertionError(f"{name}: ten presses of Tab never reach the wide table's box")
+    assert box.evaluate("(b) => b.matches(':focus-visible')"), f"{name}: the focused box shows no focus"
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    assert box.evaluate("(b) => b.scrollLeft") > 0, f"{name}: the arrow keys do not scroll the focused table"
+    page.close()

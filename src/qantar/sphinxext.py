@@ -15,7 +15,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from qantar import __version__, icons, numbering, pageassets, settings, terms
+from qantar import __version__, display, icons, numbering, pageassets, settings, terms
 from qantar.data import PACKAGE_FILE, DataError, Field, data_dir, load_rows, read_package, validate_all
 from qantar.excerpts import excerpt, render_html
 from qantar.freshness import page_dependencies
@@ -70,6 +70,58 @@ def describe_constraints(column: Field) -> str:
     if column.maximum is not None:
         rules.append(f"to {column.maximum}")
     return "; ".join(rules)
+
+
+class scroll_box(nodes.General, nodes.Element):  # noqa: N801 - docutils names its node classes in lower case
+    """A table's box on a page: the same focusable, named box that scrolls sideways as the tables of
+    :mod:`qantar.display` (``label`` is its accessible name). In HTML only; other builders show the table."""
+
+
+# pydata-sphinx-theme puts each table in a box of its own that scrolls (and that its script makes
+# focusable, unnamed, when it can scroll); inside ours that box is dropped, so that there is one box,
+# one tab stop and one name.
+THEME_TABLE_BOX = '<div class="pst-scrollable-table-container">'
+
+
+def visit_scroll_box_html(translator, node: scroll_box) -> None:
+    translator.body.append(display.scroll_box_start(node["label"]))
+    node["body_start"] = len(translator.body)
+
+
+def depart_scroll_box_html(translator, node: scroll_box) -> None:
+    start = node["body_start"]
+    body = translator.body
+    if len(body) > start + 1 and body[start] == THEME_TABLE_BOX and body[-1] == "</div>\n":
+        del body[-1], body[start]
+    body.append("</div>\n")
+
+
+def _pass_through(translator, node) -> None:
+    pass
+
+
+def table_headers(table: nodes.table) -> list[str]:
+    """The texts of a docutils table's last header row."""
+    heads = list(table.findall(nodes.thead))
+    if not heads:
+        return []
+    rows = list(heads[0].findall(nodes.row))
+    return [entry.astext().strip() for entry in rows[-1].children] if rows else []
+
+
+def box_the_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Put every table of a page (the Data page's field tables, a Markdown table) in the scroll box, so
+    that a table wider than a phone is reached with Tab, scrolled with the arrow keys and named; the
+    tables that notebook cells draw come in their box from :mod:`qantar.display` already."""
+    for table in list(doctree.findall(nodes.table)):
+        if isinstance(table.parent, scroll_box):
+            continue
+        titles = [child for child in table.children if isinstance(child, nodes.title)]
+        caption = table.get("qantar_label") or (titles[0].astext() if titles else None)
+        label = display.table_label(table_headers(table), caption)
+        box = scroll_box(label=label)
+        table.replace_self(box)
+        box += table
 
 
 def simple_table(header: list[str], rows: list[list[str]], classes: list[str]) -> nodes.table:
@@ -131,11 +183,15 @@ class DataTableDirective(SphinxDirective):
         facts += download
         facts += nodes.Text(".")
         container += facts
-        container += simple_table(
-            ["Field", "Type", "Description", "Rules"],
-            [[f.name, TYPE_LABELS[f.type], f.description, describe_constraints(f)] for f in table.fields],
+        # The field's title is the column's header wherever the module shows the table; its name is
+        # the CSV's and the code's.
+        fields = simple_table(
+            ["Field", "Title", "Type", "Description", "Rules"],
+            [[f.name, f.title, TYPE_LABELS[f.type], f.description, describe_constraints(f)] for f in table.fields],
             classes=["qantar-fields"],
         )
+        fields["qantar_label"] = f"Fields of {table.title} ({table.path.name})"
+        container += fields
         return [container]
 
 
@@ -501,5 +557,12 @@ def setup(app: Sphinx) -> dict:
     numbering.setup(app)  # doctree-resolved: "Exercise 1.3", "Figure 2.1"
     terms.setup(app)  # doctree-resolved: each glossary term linked on its first use in a chapter
     app.connect("doctree-resolved", downloads.resolve_page_links)
+    # Every table of a page in the focusable, named box that scrolls sideways (see qantar.display).
+    app.add_node(
+        scroll_box,
+        html=(visit_scroll_box_html, depart_scroll_box_html),
+        **{builder: (_pass_through, _pass_through) for builder in ("latex", "text", "man", "texinfo")},
+    )
+    app.connect("doctree-resolved", box_the_tables)
     app.add_js_file("qantar-exercises.js", defer="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
