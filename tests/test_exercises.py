@@ -212,11 +212,11 @@ def test_the_widget_checks_what_the_form_holds():
     display = exercise("guide-sequence")
     form = display.form
     for position, item in enumerate(BANK["guide-sequence"].items, start=1):
-        form.controls[item].value = position
+        form.controls[item].chosen = position
     assert display.check_now().correct
     assert 'data-correct="true"' in form.feedback.value
-    form.controls[BANK["guide-sequence"].items[0]].value = 2
-    form.controls[BANK["guide-sequence"].items[1]].value = 1
+    form.controls[BANK["guide-sequence"].items[0]].chosen = 2
+    form.controls[BANK["guide-sequence"].items[1]].chosen = 1
     assert not display.check_now().correct
     assert 'data-correct="false"' in form.feedback.value
 

@@ -7,6 +7,8 @@ without any other change.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,79 @@ def test_the_page_script_checks_the_toy_kind_with_its_one_function(toy, browser,
         assert message in feedback.inner_text()
         assert check(toy, value).correct == (correct == "true")
     page.close()
+
+
+# "n of m right": the same count in Python and in the page script, with or without partial credit.
+def parts_right(exercise, answer) -> tuple[int, int, str]:
+    """The count of right parts, worked out here from the key (not from the kinds' own code)."""
+    if exercise.kind == "match":
+        key = dict(exercise.pairs)
+        return sum(answer[left] == right for left, right in key.items()), len(key), "pairs"
+    if exercise.kind == "order":
+        items = list(exercise.items)
+        follows = {items[i]: items[i + 1] for i in range(len(items) - 1)}
+        return sum(follows.get(a) == b for a, b in zip(answer, answer[1:])), len(items) - 1, "neighbouring pairs"
+    options = list(exercise.options)
+    return sum((o in answer) == (o in exercise.answer) for o in options), len(options), "options"
+
+
+def counted_questions():
+    """The guide's order and match questions as the bank has them, and each with partial credit switched."""
+    from qantar.exercises import bank as exercise_bank
+
+    questions = []
+    for exercise_id in ("guide-sequence", "guide-first-reactions"):
+        exercise = exercise_bank()[exercise_id]
+        questions.append(exercise)
+        questions.append(dataclasses.replace(exercise, id=f"{exercise_id}-switched", partial=not exercise.partial))
+    assert {q.partial for q in questions} == {True, False}
+    return questions
+
+
+def test_python_says_how_many_parts_are_right_with_or_without_partial_credit():
+    from answers import wrong_answers
+
+    for exercise in counted_questions():
+        for answer in wrong_answers(exercise):
+            right, parts, what = parts_right(exercise, answer)
+            message = check(exercise, answer).message
+            if exercise.partial:
+                share = round(exercise.points * right / parts, 4)
+                assert message.endswith(f" ({right} of {parts} {what} right: {share:g} of {exercise.points:g} points.)")
+            else:
+                assert message.endswith(f" ({right} of {parts} {what} right.)"), (exercise.id, message)
+
+
+COUNT_IN_TEXT = re.compile(r"\((\d+) of (\d+) ([a-z ]+) right(?:: ([\d.]+) of ([\d.]+) points)?\.\)")
+
+
+def test_the_page_script_counts_the_parts_right_as_python_does(browser, tmp_path):
+    from answers import wrong_answers
+
+    questions = counted_questions()
+    script = (STATIC / "qantar-exercises.js").read_text(encoding="utf-8")
+    page_file = tmp_path / "counts.html"
+    forms = "".join(render_static(exercise) for exercise in questions)
+    page_file.write_text(
+        f"<!doctype html><html lang='en'><body>{forms}<script>{script}</script></body></html>", encoding="utf-8"
+    )
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    compared = 0
+    for exercise in questions:
+        section = page.locator(f'[data-exercise-id="{exercise.id}"]')
+        for answer in wrong_answers(exercise):
+            page.reload()
+            targets = (
+                {item: str(n) for n, item in enumerate(answer, start=1)} if exercise.kind == "order" else dict(answer)
+            )
+            for item, value in targets.items():
+                section.locator(f'select[data-item="{item}"]').select_option(value)
+            section.locator("button.qantar-exercise__check").click()
+            in_page = COUNT_IN_TEXT.search(section.locator(".qantar-exercise__feedback").inner_text())
+            in_python = COUNT_IN_TEXT.search(check(exercise, answer).message)
+            assert in_page and in_python, (exercise.id, answer)
+            assert in_page.groups() == in_python.groups(), (exercise.id, answer)
+            compared += 1
+    page.close()
+    assert compared >= 6

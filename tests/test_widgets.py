@@ -239,3 +239,110 @@ def test_figures_label_every_item(make, expected_items):
     assert all(labels)
     if expected_items is not None:
         assert len(labels) == expected_items
+
+
+# The exercise widgets of order and match questions: the same text boxes, the verdict in check()'s words.
+from bs4 import BeautifulSoup  # noqa: E402
+
+from qantar.exercises import bank as exercise_bank  # noqa: E402
+from qantar.exercises.checking import check  # noqa: E402
+from qantar.widgets import ExerciseForm  # noqa: E402
+
+from answers import wrong_answers  # noqa: E402
+
+BOXED_KINDS = ("order", "match")
+BOXED = [e for e in exercise_bank().values() if e.kind in BOXED_KINDS and e.status == "practice"]
+
+
+def feedback_text(form: ExerciseForm) -> str:
+    return BeautifulSoup(form.feedback.value, "html.parser").get_text()
+
+
+def type_answer(form: ExerciseForm, answer) -> None:
+    """Type ``answer`` into the form's boxes as a student would: a position's digits, a partner's words."""
+    exercise = form.exercise
+    texts = (
+        {item: str(position) for position, item in enumerate(answer, start=1)}
+        if exercise.kind == "order"
+        else dict(answer)
+    )
+    for name, text in texts.items():
+        form.controls[name].value = text
+
+
+def test_order_and_match_widgets_are_named_text_boxes_with_suggestions_not_dropdowns():
+    assert {e.kind for e in BOXED} == set(BOXED_KINDS)
+    for exercise in BOXED:
+        form = ExerciseForm(exercise, namespace={})
+        for name, control in form.controls.items():
+            assert isinstance(control, Choice) and isinstance(control, ipywidgets.Combobox), exercise.id
+            assert not isinstance(control, ipywidgets.Dropdown | ipywidgets.Select)
+            assert not control.ensure_option and control.value == ""
+            word = "Position" if exercise.kind == "order" else "Partner"
+            assert control.description == f"{word} of: {name}"  # the box's name for a screen reader
+            expected = (
+                [str(n) for n in range(1, len(exercise.items) + 1)]
+                if exercise.kind == "order"
+                else list(exercise.match_options)
+            )
+            assert list(control.options) == expected  # the "position…" placeholder is no suggestion
+            assert control.placeholder in ("position…", "choose…")
+
+
+def test_the_widget_gives_the_verdict_in_the_words_of_check():
+    """One wording: what the widget says is check()'s verdict (its hint in the form's own Hint box)."""
+    for exercise in BOXED:
+        for answer in [exercise.solution, *wrong_answers(exercise)]:
+            form = ExerciseForm(exercise, namespace={})
+            type_answer(form, answer)
+            result = form.check_now()
+            expected = check(exercise, answer)
+            assert result == expected, (exercise.id, answer)
+            # `code` in a message is drawn as code: the same words
+            words = re.sub(r"`([^`]+)`", r"\1", expected.verdict_line(hint=False))
+            assert feedback_text(form) == words, (exercise.id, answer)
+            assert expected.verdict == expected.verdict_line(hint=False) + (
+                f" Hint: {exercise.hint}" if exercise.hint and not expected.correct else ""
+            )
+            state = BeautifulSoup(form.feedback.value, "html.parser").p
+            assert state["data-state"] == ("right" if expected.correct else "wrong")
+
+
+def test_a_form_that_holds_no_answer_gets_a_neutral_note_as_in_the_page():
+    order = exercise_bank()["guide-sequence"]
+    items = list(order.items)
+    form = ExerciseForm(order, namespace={})
+
+    def note() -> str:
+        result = form.check_now()
+        assert not result.answered and not result.correct and result.score == 0
+        assert BeautifulSoup(form.feedback.value, "html.parser").p["data-state"] == "unanswered"
+        return feedback_text(form)
+
+    assert note() == "… No answer yet. Put every item in order."
+    form.controls[items[0]].value = "1"
+    assert note() == "… No answer yet. Put every item in order."  # as the page: every item needs a place
+    for position, item in enumerate(items, start=1):
+        form.controls[item].value = f" {position} "  # spaces around the digits do not count
+    assert form.check_now().correct
+    form.controls[items[1]].value = "1"
+    assert note() == "… Give each item a different position."
+    form.controls[items[1]].value = "7"
+    positions = ", ".join(str(n) for n in range(1, len(items) + 1))
+    assert note() == f"… “7” is not one of the positions: {positions}."
+    form.controls[items[1]].value = ""  # emptied: no position yet
+    assert note() == "… No answer yet. Put every item in order."
+
+    match = exercise_bank()["guide-first-reactions"]
+    form = ExerciseForm(match, namespace={})
+    pairs = dict(match.pairs)
+    for left, right in pairs.items():
+        form.controls[left].value = "  " + right.upper() + " "  # a partner's words in any case and spacing
+    assert form.check_now().correct
+    first = next(iter(pairs))
+    form.controls[first].value = "backed"
+    partners = ", ".join(match.match_options)
+    assert note() == f"… “backed” is not one of the partners: {partners}."
+    form.controls[first].value = ""
+    assert note() == "… No answer yet. Pair every item with its partner."
+    assert check(match, {**pairs, first: None}).message == f"Pair every item: '{first}' has no partner."

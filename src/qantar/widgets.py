@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from qantar.choices import Choice
 from qantar.data import DataError
 from qantar.exercises import checking
 from qantar.exercises.bank import Exercise
@@ -72,32 +73,37 @@ class ExerciseForm:
         return self._read()
 
     def check_now(self) -> checking.Result:
-        """Check the form's answer and show the feedback (what the Check button does)."""
+        """Check the form's answer and show the feedback (what the Check button does): the verdict in
+        the words of :attr:`checking.Result.verdict` (the hint left to the form's Hint box)."""
         if self.locked:
             return checking.Result(self.exercise.id, False, 0.0, "This question is assessed, not self-checked.")
-        answer = self.current_answer()
-        if answer is checking.MISSING:  # a code question whose variable is not defined yet
-            result = checking.Result(
-                self.exercise.id,
-                False,
-                0.0,
-                f"`{self.exercise.variable}` is not defined yet: run the cell that computes it.",
-                answered=False,
-            )
+        try:
+            answer = self.current_answer()
+        except checking.WrongShape as problem:  # a form the check cannot read (e.g. two items at one position)
+            result = checking.Result(self.exercise.id, False, 0.0, str(problem), answered=False)
         else:
-            result = checking.check(self.exercise, answer)
+            if answer is checking.MISSING:  # a code question whose variable is not defined yet
+                result = checking.Result(
+                    self.exercise.id,
+                    False,
+                    0.0,
+                    f"`{self.exercise.variable}` is not defined yet: run the cell that computes it.",
+                    answered=False,
+                )
+            else:
+                result = checking.check(self.exercise, answer)
+        mark, words = result.verdict_parts()
         if not result.answered:  # nothing to judge yet: a neutral note, as in the page
             self.feedback.value = (
-                f'<p role="status" data-correct="false" data-state="unanswered"><strong>…</strong> '
-                f"{inline_markup(result.message)}</p>"
+                f'<p role="status" data-correct="false" data-state="unanswered"><strong>{mark}</strong> '
+                f"{inline_markup(words)}</p>"
             )
             return result
-        mark = "✔ Correct" if result.correct else "✘ Not yet"
-        colour = "#1a7f37" if result.correct else "#b42318"
+        state = "right" if result.correct else "wrong"
+        colour = "#1a7f37" if result.correct else "#b42318"  # with the words: colour is never the only cue
         self.feedback.value = (
-            f'<p role="status" data-correct="{str(result.correct).lower()}">'
-            f'<strong style="color:{colour}">{mark}</strong> ({result.score:g} of '
-            f'{self.exercise.points:g}) — {inline_markup(result.message)}</p>'
+            f'<p role="status" data-correct="{str(result.correct).lower()}" data-state="{state}">'
+            f'<strong style="color:{colour}">{mark}</strong> {inline_markup(words)}</p>'
         )
         return result
 
@@ -136,102 +142,6 @@ class ExerciseDisplay:
 
 # Explorers: a few controls over one of the module's views. In Jupyter they are live;
 # in the built book the default view is shown as a static table (never an empty box).
-
-
-def _key(text: str) -> str:
-    """How typed text is compared with a choice: case and runs of spaces do not count."""
-    return " ".join(str(text).split()).casefold()
-
-
-class Choice(widgets.Combobox):
-    """One of a list of choices, as a text box that suggests them (an ipywidgets ``Combobox``).
-
-    Why not a ``Dropdown``: in JupyterLab 4 the notebook's command-mode shortcuts take the keys of
-    a focused, closed ``<select>`` (jupyter-widgets/ipywidgets#3912): the arrow keys move the cell
-    cursor and A, B, C, D, I, J, K, M, R, V, X, Y, Z and 0 edit the notebook. JupyterLab leaves the
-    keys of a text box alone (it is read-write), so here every key reaches the control: typing
-    narrows the browser's list of suggestions, the Down arrow (or a click) opens it, Enter picks.
-
-    ``value`` is the text in the box (the front end sends it as it is typed, so a pick with the
-    mouse counts at once, as in a drop-down); :attr:`chosen` is the value of the choice it stands
-    for. The text of a choice is its label, or its value written out, in any case and spacing.
-    Text that is no choice (yet) leaves :attr:`chosen` as it was, and :meth:`note` says so; an
-    empty box means the choice whose value is ``None`` ("all") where there is one. The kernel never
-    rewrites the text while it is typed (it could overtake keys still on their way).
-    """
-
-    def __init__(self, description: str, choices: list, chosen: Any = None, *, plural: str) -> None:
-        labels = [label for label, _value in choices]
-        self._choices = dict(choices)  # label -> value, in order
-        self._by_key: dict[str, Any] = {}
-        for label, value in choices:
-            keys = {_key(label)} | ({_key(value)} if value is not None else set())
-            for key in keys:
-                if key in self._by_key and self._by_key[key] != value:
-                    raise ValueError(f"{description}: {key!r} would stand for two choices")
-                self._by_key[key] = value
-        self._everything = next((label for label, value in choices if value is None), None)
-        if chosen not in self._choices.values():
-            raise ValueError(f"{description}: {chosen!r} is not one of the {plural}")
-        self.plural = plural
-        self._chosen = chosen
-        longest = max(len(label) for label in labels)
-        super().__init__(
-            description=description,
-            options=labels,
-            value=self._text_of(chosen),
-            ensure_option=False,  # the box may hold a part of a label while it is typed; see chosen
-            placeholder=self._everything or "",
-            layout=widgets.Layout(width=f"calc(var(--jp-widgets-inline-label-width, 80px) + {longest + 6}ch)"),
-        )
-        self.observe(self._typed, names="value")
-
-    def _text_of(self, chosen: Any) -> str:
-        """The text that stands for a choice in the box ("" for "all": the placeholder says it)."""
-        if chosen is None:
-            return ""
-        return next(label for label, value in self._choices.items() if value == chosen)
-
-    def _match(self, text: str) -> tuple[bool, Any]:
-        """(True, value) when ``text`` stands for a choice, else (False, None)."""
-        key = _key(text)
-        if key in self._by_key:
-            return True, self._by_key[key]
-        if not key and self._everything is not None:
-            return True, None
-        return False, None
-
-    def _typed(self, change) -> None:
-        found, value = self._match(change["new"])
-        if found:
-            self._chosen = value
-
-    @property
-    def chosen(self) -> Any:
-        """The value of the choice the box stands for: the last text that was a choice."""
-        return self._chosen
-
-    @chosen.setter
-    def chosen(self, value: Any) -> None:
-        if value not in self._choices.values():
-            raise ValueError(f"{value!r} is not one of the {self.plural}")
-        self.value = self._text_of(value)
-        self._chosen = value
-
-    def hint(self) -> str:
-        """How to use the box, said under the explorer's controls."""
-        return f"{self.description}: type to narrow the list of {self.plural}, or open it with the Down arrow" + (
-            f"; an empty box means all {self.plural}." if self._everything is not None else "."
-        )
-
-    def note(self) -> str:
-        """What the explorer says while the text is no choice: what it shows instead ("" when it is one)."""
-        if self._match(self.value)[0]:
-            return ""
-        shown = f"all {self.plural}" if self._chosen is None else f"“{self._text_of(self._chosen)}”"
-        typed = " ".join(self.value.split())
-        said = f"“{typed}” is not one of the {self.plural}" if typed else f"No {self.description.lower()} typed"
-        return f"({said}: showing {shown}.)"
 
 
 def _value_of(control) -> Any:

@@ -38,15 +38,22 @@ class Result:
     @property
     def verdict(self) -> str:
         """One line for a notebook: a neutral note when nothing was given, else the mark and the message."""
+        return self.verdict_line()
+
+    def verdict_line(self, *, hint: bool = True) -> str:
+        """The verdict in the one wording of every front end: "… <note>", "✔ Right. <message>" or
+        "✘ Not yet. <message> Hint: <hint>". ``hint=False`` for a front end that shows the hint in a
+        box of its own (the notebook widget), so that it is said once."""
+        mark, text = self.verdict_parts()
+        return f"{mark} {text}" + (f" Hint: {self.hint}" if hint and self.hint and self.answered else "")
+
+    def verdict_parts(self) -> tuple[str, str]:
+        """(the mark: "…", "✔" or "✘"; the words after it, the hint left out)."""
         if not self.answered:
-            return f"… {self.message}"
+            return "…", self.message
         if self.correct:
-            return "✔ " + (self.message if self.message.startswith(("Right", "Correct")) else f"Right. {self.message}")
-        return (
-            "✘ "
-            + (self.message if self.message.startswith("Not ") else f"Not yet. {self.message}")
-            + (f" Hint: {self.hint}" if self.hint else "")
-        )
+            return "✔", self.message if self.message.startswith(("Right", "Correct")) else f"Right. {self.message}"
+        return "✘", self.message if self.message.startswith("Not ") else f"Not yet. {self.message}"
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text display, as a "try it" cell ends
         printer.text(self.verdict)
@@ -88,14 +95,17 @@ def check(exercise: Exercise, answer: Any = MISSING) -> Result:
             return verdict(True, exercise.feedback_correct)
         message = next((m.feedback for m in exercise.mistakes if _matches(exercise, given, m.answer)), None)
         result = wrong(message or exercise.feedback_wrong)
-        if exercise.partial:
+        # How many parts are right ("3 of 5 pairs right"), for every kind that counts parts, as the
+        # page script says it; with partial credit, the share of the points too.
+        if handler.partial_credit:
             right, parts, what = handler.credit(exercise, given, expected)
-            share = round(exercise.points * right / parts, 4) if parts else 0.0
+            share = round(exercise.points * right / parts, 4) if parts and exercise.partial else 0.0
+            points = f": {share:g} of {exercise.points:g} points" if exercise.partial else ""
             result = Result(
                 exercise.id,
                 False,
                 share,
-                f"{result.message} ({right} of {parts} {what} right: {share:g} of {exercise.points:g} points.)",
+                f"{result.message} ({right} of {parts} {what} right{points}.)",
                 hint=result.hint,
             )
         return result

@@ -181,7 +181,11 @@ class Kind:
 
     def widget(self, exercise, namespace_of):
         """The notebook inputs, a function that reads the current answer from them, and the controls
-        by name (the option, item or left-hand item they answer; ``answer`` for a single control)."""
+        by name (the option, item or left-hand item they answer; ``answer`` for a single control).
+
+        The reader returns the answer in the form :func:`~qantar.exercises.checking.check` takes
+        (``None`` while nothing is given), or raises :class:`WrongShape` for a form that holds no
+        answer the check could read (a neutral note, as the page script's ``problem``)."""
         raise NotImplementedError
 
     # -- assignments
@@ -486,16 +490,25 @@ class Order(Kind):
     def widget(self, exercise, namespace_of):
         import ipywidgets as widgets
 
-        positions = [("position…", None)] + [(str(n), n) for n in range(1, len(exercise.items) + 1)]
+        from qantar.choices import Choice
+
+        # Text boxes with suggestions, not drop-downs: JupyterLab takes a focused drop-down's keys.
+        positions = [(str(n), n) for n in range(1, len(exercise.items) + 1)]
         selects = {
-            item: widgets.Dropdown(options=positions, value=None, description="", layout=widgets.Layout(width="9em"))
+            item: Choice(f"Position of: {item}", positions, plural="positions", unset="position…", label_width="0px")
             for item in display_order(exercise)
         }
 
         def read():
-            chosen = {item: select.value for item, select in selects.items()}
+            # The same rules as the page script's order(): every item placed, each at its own position.
+            for select in selects.values():
+                if select.refusal():
+                    raise WrongShape(select.refusal())
+            chosen = {item: select.reading()[1] for item, select in selects.items()}
             if any(position is None for position in chosen.values()):
                 return None
+            if len(set(chosen.values())) < len(chosen):
+                raise WrongShape("Give each item a different position.")
             return [item for item, _ in sorted(chosen.items(), key=lambda pair: pair[1])]
 
         return [widgets.HBox([select, widgets.Label(item)]) for item, select in selects.items()], read, selects
@@ -554,10 +567,13 @@ class Match(Kind):
         missing = [left for left in lefts if canonical_text(left).casefold() not in given]
         if missing:
             raise WrongShape(f"Pair every item: '{missing[0]}' has no partner.")
+        unpaired = [left for left in lefts if given[canonical_text(left).casefold()] is None]
+        if unpaired:
+            raise WrongShape(f"Pair every item: '{unpaired[0]}' has no partner.")
         paired = {}
         for left in lefts:
             right = given[canonical_text(left).casefold()]
-            text = canonical_text(str(right)) if right is not None else ""
+            text = canonical_text(str(right))
             # A partner is read like an option (case and quotes aside); an unknown one stays as it is.
             paired[left] = next(
                 (p for p in exercise.match_options if canonical_text(p).casefold() == text.casefold()), text
@@ -589,13 +605,28 @@ class Match(Kind):
     def widget(self, exercise, namespace_of):
         import ipywidgets as widgets
 
-        choices = [("choose…", None)] + [(option, option) for option in exercise.match_options]
-        selects = {left: widgets.Dropdown(options=choices, value=None) for left, _ in exercise.pairs}
+        from qantar.choices import Choice
+
+        # Text boxes with suggestions, not drop-downs: JupyterLab takes a focused drop-down's keys.
+        choices = [(option, option) for option in exercise.match_options]
+        selects = {
+            left: Choice(f"Partner of: {left}", choices, plural="partners", unset="choose…", label_width="0px")
+            for left, _ in exercise.pairs
+        }
         inputs = [
             widgets.HBox([widgets.Label(left, layout=widgets.Layout(width="14em")), select])
             for left, select in selects.items()
         ]
-        return inputs, lambda: {left: select.value for left, select in selects.items()}, selects
+
+        def read():
+            # The same rules as the page script's match(): every item paired, with one of the partners.
+            for select in selects.values():
+                if select.refusal():
+                    raise WrongShape(select.refusal())
+            pairs = {left: select.reading()[1] for left, select in selects.items()}
+            return None if any(partner is None for partner in pairs.values()) else pairs
+
+        return inputs, read, selects
 
     def form_problem(self, shape, answer):
         # Assignment notebooks made before the one serialiser call the two lists lefts and rights.
