@@ -273,3 +273,90 @@ def test_a_broken_places_table_fails_naming_row_and_field(tmp_path, field, value
     with pytest.raises(DataError) as raised:
         validate_all(folder)
     assert f"places.csv, row 1 (line 2), field '{field}': {expected}" in str(raised.value)
+
+
+# --- the neighbours ------------------------------------------------------------------------------
+
+NEIGHBOURS = DATA / "geo" / "neighbours.geojson"
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, DATA / "geo" / f"{name}.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+@pytest.fixture(scope="module")
+def neighbours() -> dict:
+    return load_geometry("neighbours", DATA)
+
+
+def test_the_neighbours_are_the_countries_around_kazakhstan_small_and_rounded(neighbours):
+    assert "neighbours" in geometry_names(DATA)
+    names = {f["properties"]["name"] for f in neighbours["features"]}
+    assert {"Russia", "China", "Kyrgyzstan", "Uzbekistan", "Turkmenistan"} <= names
+    assert "Kazakhstan" not in names  # kazakhstan.geojson draws it, region by region
+    assert {f["properties"]["kind"] for f in neighbours["features"]} == {"country"}
+    assert NEIGHBOURS.stat().st_size < 40_000, "simplify harder or clip tighter in data/geo/make_neighbours.py"
+    script = load_script("make_neighbours")
+    west, south, east, north = script.FRAME
+    for feature in neighbours["features"]:
+        for polygon in polygons_of(feature):
+            for ring in polygon:
+                for x, y in ring:
+                    assert round(x, 2) == x and round(y, 2) == y
+                    assert west <= x <= east and south <= y <= north, (feature["id"], x, y)
+
+
+def test_the_neighbours_cover_every_part_of_the_frame_the_map_can_show():
+    """The live map shows at least MAP_FRAME; the neighbours' box (where water is drawn) holds it."""
+    from qantar.figures import MAP_FRAME, NEIGHBOURS_FRAME
+
+    script = load_script("make_neighbours")
+    assert NEIGHBOURS_FRAME == script.FRAME
+    west, south, east, north = MAP_FRAME
+    assert script.FRAME[0] < west - 5 and script.FRAME[1] < south - 5
+    assert script.FRAME[2] > east + 5 and script.FRAME[3] > north + 5
+
+
+def test_each_neighbours_name_stands_in_its_country_and_the_caspians_in_none(neighbours, geometry):
+    from qantar.figures import CASPIAN_LABEL, MAP_FRAME, NEIGHBOUR_LABELS
+
+    by_name = {f["properties"]["name"]: f for f in neighbours["features"]}
+    west, south, east, north = MAP_FRAME
+    for name, x, y in NEIGHBOUR_LABELS:
+        assert inside_feature(x, y, by_name[name]), f"the label {name} at {x}, {y} is outside {name}"
+        assert west < x < east and south < y < north, name
+    assert {name for name, _, _ in NEIGHBOUR_LABELS} >= {"Russia", "China", "Kyrgyzstan", "Uzbekistan", "Turkmenistan"}
+    name, x, y = CASPIAN_LABEL
+    land = neighbours["features"] + geometry["features"]
+    assert not [f["properties"]["name"] for f in land if inside_feature(x, y, f)], "the sea's name is on land"
+    assert min(distance_to_feature(x, y, f) for f in land) > 0.3
+
+
+def test_the_neighbours_script_clips_to_its_frame():
+    script = load_script("make_neighbours")
+    square = [[0, 0], [0, 4], [4, 4], [4, 0], [0, 0]]
+    clipped = script.clip_ring(square, (1, 1, 3, 5))
+    assert clipped[0] == clipped[-1]
+    assert {tuple(p) for p in clipped} == {(1, 1), (1, 4), (3, 4), (3, 1)}
+    assert script.clip_ring(square, (10, 10, 20, 20)) == []
+
+
+def test_the_readme_gives_the_neighbours_source_as_the_script_checks_it():
+    script = load_script("make_neighbours")
+    readme = (DATA / "geo" / "README.md").read_text(encoding="utf-8")
+    assert script.INTEGRITY in readme and f"{script.PACKAGE}@{script.VERSION}" in readme
+    sources = load("sources", DATA).set_index("source_id")
+    assert script.VERSION in sources.loc["naturalearth_admin0_50m", "url"]
+
+
+def test_a_broken_neighbours_file_fails_the_build_naming_it(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(DATA, folder)
+    collection = json.loads((folder / "geo" / "neighbours.geojson").read_text(encoding="utf-8"))
+    del collection["features"][0]["properties"]["kind"]
+    (folder / "geo" / "neighbours.geojson").write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(DataError, match=r"neighbours\.geojson, feature 0 .*'properties\.kind': is missing"):
+        validate_all(folder)

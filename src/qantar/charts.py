@@ -56,11 +56,17 @@ class InteractiveFigure:
     table: pd.DataFrame  # the data shown, as a table for screen readers and for checking
     static: Callable[[], Any]  # draws the same data with matplotlib, for print and plain viewers
     controls_hint: str = ""
+    # Settings Vega reads that Altair's schema has no words for (e.g. how legends of one side stack),
+    # merged into the specification's config.
+    config: dict = field(default_factory=dict)
     _png: bytes | None = field(default=None, repr=False)
 
     def spec(self) -> dict:
         """The Vega-Lite specification with its data inlined (no request for data files)."""
-        return self.chart.to_dict()
+        spec = self.chart.to_dict()
+        for key, value in self.config.items():
+            spec.setdefault("config", {}).setdefault(key, {}).update(value)
+        return spec
 
     def png(self) -> bytes:
         if self._png is None:
@@ -953,13 +959,37 @@ def reactions_chart(actor: str | None = None, caption: str | None = None) -> Int
     )
 
 
+def _frame_points(frame: tuple[float, float, float, float], step: float = 1.0) -> list[list[float]]:
+    """Points along the edges of a longitude/latitude box, so that a conic projection fits its curved edges."""
+    west, south, east, north = frame
+    count = int((east - west) / step)
+    along = [west + (east - west) * i / count for i in range(count + 1)]
+    return [[x, y] for x in along for y in (south, north)] + [[x, y] for x in (west, east) for y in (south, north)]
+
+
 def places_map(group: str | None = None, caption: str | None = None) -> InteractiveFigure:
-    """Where the events of the timeline took place in Kazakhstan, on the module's base map."""
+    """Where the events of the timeline took place in Kazakhstan, among its neighbours, on the module's base map."""
     alt = _alt()
     from qantar.data import load_geometry
-    from qantar.figures import map_figure
+    from qantar.figures import (
+        CASPIAN_LABEL,
+        MAP_COLOURS,
+        MAP_FONT,
+        MAP_FRAME,
+        MAP_LARGEST,
+        MAP_MODES,
+        MAP_NARROW,
+        NEIGHBOUR_LABELS,
+        NEIGHBOURS_FRAME,
+        SIZE_RANGE,
+        SIZE_TITLE,
+        SIZE_VALUES,
+        map_figure,
+        map_label_layout,
+    )
 
     geometry = load_geometry()
+    neighbours = load_geometry("neighbours")
     points = map_points()
     groups = [g for g in MAP_GROUP_ORDER if g in set(points["group"])]
     points = points.assign(other_names=points["other_names"].fillna(""))
@@ -969,7 +999,9 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
         + points["region"].fillna("")
         + "): "
         + points["events"].astype(str)
-        + " timeline events of the kind "
+        + " timeline "
+        + points["events"].map(lambda n: "entry" if n == 1 else "entries")
+        + " of the kind "
         + points["group"].str.lower()
         + ", "
         + points["first"]
@@ -982,13 +1014,35 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
         value=group,
         bind=alt.binding_select(options=[None, *groups], labels=["All events", *groups], name="Show: "),
     )
+    # Water under everything (the Caspian Sea is the gap between the land around it), then the
+    # neighbouring countries, muted, then Kazakhstan's regions.
+    west, south, east, north = NEIGHBOURS_FRAME
+    edge = [[west + (east - west) * i / 40, north] for i in range(41)]
+    ring = [[west, south], *[[west, south + (north - south) * i / 20] for i in range(1, 20)], *edge]
+    ring += [[east - (east - west) * i / 40, south] for i in range(41)]  # clockwise, as d3 reads an exterior
+    water = (
+        alt.Chart(
+            alt.Data(
+                values=[{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]
+            )
+        )
+        .mark_geoshape(style="water", aria=False)
+        .properties(name="map_water")
+    )
+    neighbour_map = (
+        alt.Chart(alt.Data(values=neighbours["features"]))
+        .mark_geoshape(style="neighbour", aria=False)
+        .properties(name="map_neighbours")
+    )
     # Regions under their January 2022 names (the islands have none, only Natural Earth's name).
     base_map = (
         alt.Chart(alt.Data(values=geometry["features"]))
         .transform_calculate(region="datum.properties.name_2022 || datum.properties.name")
-        .mark_geoshape(strokeWidth=0.8)
+        .mark_geoshape(style="kazakhstan", strokeWidth=0.8)
         .encode(tooltip=[alt.Tooltip("region:N", title="Region (January 2022)")])
     )
+    largest = max(SIZE_VALUES[-1], int(points["events"].max()))
+    narrow = alt.param(name="narrow", expr=f"width >= 0 && containerSize()[0] < {MAP_NARROW}")  # a phone
     marks = (
         alt.Chart(points)
         .transform_filter("pick_group == null || datum.group == pick_group")
@@ -998,15 +1052,25 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
             latitude="latitude:Q",
             size=alt.Size(
                 "events:Q",
-                title="Events",
-                scale=alt.Scale(range=[60, 900], zero=False),
-                legend=alt.Legend(orient="bottom", symbolFillColor="#888888", symbolStrokeColor="#888888"),
+                title=list(SIZE_TITLE),
+                scale=alt.Scale(
+                    domain=[1, largest],
+                    range=[SIZE_RANGE[0], alt.ExprRef(f"narrow ? {MAP_LARGEST['narrow']} : {MAP_LARGEST['wide']}")],
+                ),
+                legend=alt.Legend(
+                    orient="bottom",
+                    direction="horizontal",
+                    values=list(SIZE_VALUES),
+                    symbolFillColor="#888888",
+                    symbolStrokeColor="#888888",
+                    titleLimit=400,
+                ),
             ),
             color=alt.Color(
                 "group:N",
                 scale=alt.Scale(domain=groups, range=PALETTE),
                 title="Kind of event",
-                legend=alt.Legend(orient="bottom", direction="vertical"),
+                legend=alt.Legend(orient="bottom", direction="vertical", columns=2, labelLimit=300),
             ),
             shape=alt.Shape("group:N", scale=alt.Scale(domain=groups, range=SHAPES), title="Kind of event"),
             tooltip=[
@@ -1014,7 +1078,7 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
                 alt.Tooltip("other_names:N", title="Also written"),
                 alt.Tooltip("region:N", title="Region"),
                 alt.Tooltip("group:N", title="Kind"),
-                alt.Tooltip("events:Q", title="Events"),
+                alt.Tooltip("events:Q", title="Timeline entries"),
                 alt.Tooltip("first:N", title="First"),
                 alt.Tooltip("last:N", title="Last"),
             ],
@@ -1022,19 +1086,64 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
         )
         .add_params(pick)
     )
+    # Each place's name beside its markers, placed for a phone's width and for a wider one.
     places = points[points["kind"] != "region"].drop_duplicates("name")[["name", "longitude", "latitude"]]
-    labels = (
-        alt.Chart(places)
-        .mark_text(align="left", dx=10, dy=-8, fontSize=11)
+    layout = pd.concat([map_label_layout(points, mode) for mode in MAP_MODES]).merge(places, on="name")
+    labels = [
+        alt.Chart(layout[layout["align"] == align])
+        .transform_filter("datum.mode == (narrow ? 'narrow' : 'wide')")
+        .mark_text(
+            align=align,
+            baseline="middle",
+            fontSize=alt.ExprRef(f"narrow ? {MAP_FONT['narrow']} : {MAP_FONT['wide']}"),
+            aria=False,
+            dx=alt.ExprRef("datum.dx"),  # per label: offsets of a geographic mark are not encodings
+            dy=alt.ExprRef("datum.dy"),
+        )
         .encode(longitude="longitude:Q", latitude="latitude:Q", text="name:N")
+        .properties(name=f"map_place_label_{align}")
+        for align in ("left", "right", "center")
+        if (layout["align"] == align).any()
+    ]
+    names = pd.DataFrame(NEIGHBOUR_LABELS, columns=["name", "longitude", "latitude"])
+    neighbour_names = (
+        alt.Chart(names)
+        .mark_text(style="neighbour_name", fontSize=10, aria=False)
+        .encode(longitude="longitude:Q", latitude="latitude:Q", text="name:N")
+        .properties(name="map_neighbour_name")
     )
+    sea = pd.DataFrame([CASPIAN_LABEL], columns=["name", "longitude", "latitude"])
+    sea_name = (
+        alt.Chart(sea)
+        .mark_text(style="water_name", fontSize=11, fontStyle="italic", aria=False)
+        .encode(longitude="longitude:Q", latitude="latitude:Q", text="name:N")
+        .properties(name="map_water_name")
+    )
+    frame = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiPoint", "coordinates": _frame_points(MAP_FRAME)},
+            }
+        ],
+    }
     chart = (
-        alt.layer(base_map, marks, labels)
-        .project(type="conicEqualArea", rotate=[-67, 0], parallels=[45, 51])
+        alt.layer(water, neighbour_map, base_map, neighbour_names, sea_name, marks, *labels)
+        .add_params(narrow)
+        .project(
+            type="conicEqualArea",
+            rotate=[-67, 0],
+            parallels=[45, 51],
+            fit=frame,  # the frame, not the neighbours' wider geometry, decides the scale
+            clipExtent=alt.ExprRef("[[0, 0], [width, height]]"),
+        )
         .properties(
             width="container",
             height="container",  # the page gives the map's box an aspect ratio
-            description="Map of Kazakhstan with a marker for each place where timeline events happened.",
+            description="Map of Kazakhstan and its neighbours with a marker for each place where timeline "
+            "events happened.",
         )
     )
     totals = points.groupby("name")["events"].sum().sort_values(ascending=False)
@@ -1044,40 +1153,61 @@ def places_map(group: str | None = None, caption: str | None = None) -> Interact
         + ", ".join(f"{name} {count}" for name, count in totals.head(5).items())
         + ". By kind: "
         + ", ".join(f"{g} in {int((points['group'] == g).sum())} places" for g in groups)
-        + ". Events described as nationwide, or with no place, are not on the map."
+        + ". Events described as nationwide, or with no place, are not on the map. Around Kazakhstan the map "
+        "names " + _and(sorted({name for name, _, _ in NEIGHBOUR_LABELS})) + ", and the Caspian Sea to the west."
     )
     table = points[["name", "region", "group", "events", "first", "last"]].rename(
-        columns={"name": "place", "group": "kind of event"}
+        columns={"name": "place", "group": "kind of event", "events": "timeline entries"}
     )
+    light, dark = MAP_COLOURS["light"], MAP_COLOURS["dark"]
+
+    def styles(colours: dict) -> dict:
+        return {
+            # "color", not "fill": Vega-Lite reads a style's colour when it compiles the marks.
+            "neighbour": {"color": colours["neighbour"], "stroke": colours["neighbour_border"], "strokeWidth": 0.6},
+            "neighbour_name": {"color": colours["neighbour_name"]},
+            "water_name": {"color": colours["water_name"]},
+            "water": {"color": colours["water"], "stroke": None},
+            "kazakhstan": {"color": colours["land"], "stroke": colours["border"]},
+        }
+
     return InteractiveFigure(
         name="places-map",
         title="Places named in the timeline, January 2022",
         caption=_caption(
             caption,
-            "Each marker is a place in Kazakhstan that events of the module's timeline "
-            "name, sized by how many events name it and shaped and coloured by the kind of event. The size "
-            "counts timeline entries (including announcements made in the capital), not the size of protests "
-            "or the number of people involved. Markers at one point are set slightly apart; a region is drawn "
-            "at its administrative centre. Base map: Natural Earth's regions (public domain), which predate "
-            "the regions created in 2018 and 2022. Coordinates: GeoNames (CC BY 4.0) and OurAirports (public "
-            "domain), in the places table on the Data page.",
+            "Each marker is a place in Kazakhstan that events of the module's timeline name, shaped and "
+            "coloured by the kind of event. Its size is the number of timeline entries of that kind that name "
+            "the place (including announcements made in the capital), not the size of protests or the number "
+            "of people involved. Markers at one point are set slightly apart; a region is drawn at its "
+            "administrative centre. The neighbouring countries are drawn pale, with their names, and the "
+            "Caspian Sea as water. Base map: Natural Earth's regions and countries (public domain); the "
+            "regions predate those created in 2018 and 2022. Coordinates: GeoNames (CC BY 4.0) and "
+            "OurAirports (public domain), in the places table on the Data page.",
         ),
         summary=summary,
         table=table,
         static=map_figure,
         # Light land on a light page, dark land on a dark one: the page's script applies the dark settings.
-        chart=_base_config(chart, fit="fit")
-        .configure_geoshape(fill="#d9d9d9", stroke="#ffffff")
-        .properties(
+        chart=_base_config(chart, fit="fit").properties(
             usermeta={
                 "qantar_dark_config": {
-                    "geoshape": {"fill": "#4a4a4a", "stroke": "#1a1a1a"},
-                    "text": {"fill": "#f0f0f0"},
+                    "style": styles(dark),
+                    "text": {"fill": dark["text"]},
                 }
             }
         ),
         controls_hint="Choose a kind of event to show only those places.",
+        # The two legends one under the other, at the left: side by side they do not fit a phone.
+        config={
+            "legend": {"layout": {"bottom": {"direction": "vertical", "anchor": "start"}}},
+            "style": styles(light),
+        },
     )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _caption(page_caption: str | None, standard: str) -> str:

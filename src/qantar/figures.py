@@ -491,39 +491,292 @@ def reactions_figure():
     return _finish(figure, axis)
 
 
+# ----------------------------------------------------------------------------- the map
+# What the map draws besides its markers, once: the live map (qantar.charts.places_map) and the
+# print image (map_figure) both draw from here, so that the printed page shows the screen's map.
+
+# The map shows at least this frame (west, south, east, north, in degrees): Kazakhstan and a margin
+# in which its neighbours can be named. data/geo/neighbours.geojson covers more than any width shows.
+MAP_FRAME = (45.0, 39.6, 88.8, 56.2)
+# The box data/geo/neighbours.geojson is clipped to (make_neighbours.FRAME): water is drawn over it.
+NEIGHBOURS_FRAME = (34.0, 33.0, 99.0, 62.5)
+# The neighbours' names, each at a point well inside the country and inside MAP_FRAME's margin.
+NEIGHBOUR_LABELS = (
+    ("Russia", 57.5, 54.2),
+    ("Russia", 82.5, 54.6),
+    ("China", 85.3, 44.6),
+    ("Kyrgyzstan", 76.3, 41.5),
+    ("Uzbekistan", 62.0, 42.6),
+    ("Turkmenistan", 56.5, 40.2),
+)
+# The Caspian Sea is no feature of the data: the gap between the land around it, drawn as water.
+CASPIAN_LABEL = ("Caspian Sea", 50.0, 41.2)
+# Marker size is a count of timeline entries, not the size of an event: the legend says so.
+SIZE_TITLE = ("Marker size: number of timeline", "entries at the place, of that kind")
+SIZE_VALUES = (1, 5, 10)
+SIZE_RANGE = (60, 900)  # px² of the live chart's markers for 1 and for the largest count (a wide layout)
+MAP_COLOURS = {
+    "light": {
+        "water": "#d4e5f2",
+        "land": "#d9d9d9",
+        "border": "#ffffff",
+        "neighbour": "#f3f3f1",
+        "neighbour_border": "#c4c4c4",
+        "neighbour_name": "#5a5a5a",
+        "water_name": "#2a5a82",
+        "text": "#1a1a1a",
+    },
+    "dark": {
+        "water": "#0e1e30",
+        "land": "#4a4a4a",
+        "border": "#1a1a1a",
+        "neighbour": "#353535",
+        "neighbour_border": "#454545",
+        "neighbour_name": "#bdbdbd",
+        "water_name": "#9cc4e8",
+        "text": "#f0f0f0",
+    },
+}
+
+
+# The live map's plot (without its legends) in the narrowest layout of each mode, in px: a phone's
+# column (375 px screen) and the narrowest column of the wide layout. Names are placed for these
+# sizes; a wider plot only moves the markers further apart.
+MAP_MODES = {"narrow": (331, 180), "wide": (560, 300)}
+MAP_FONT = {"narrow": 10, "wide": 11}  # px of the places' names
+MAP_LARGEST = {"narrow": 500, "wide": SIZE_RANGE[1]}  # px² of the largest marker: smaller on a phone
+MAP_NARROW = 520  # px of the chart's container below which the narrow layout is used
+_CHAR_PX, _LINE_PX = 6.2, 15  # a generous width of one character of the 11 px font, and a line
+
+
+def _projector(width: float, height: float):
+    """d3's conicEqualArea (parallels 45 and 51 N, rotated to 67 E) fitted to MAP_FRAME in a plot of this size,
+    as Vega draws the live map: (longitude, latitude) to px from the plot's top left."""
+    import math
+
+    phi0, phi1 = math.radians(45), math.radians(51)
+    n = (math.sin(phi0) + math.sin(phi1)) / 2
+    c = 1 + math.sin(phi0) * (2 * n - math.sin(phi0))
+    r0 = math.sqrt(c) / n
+
+    def raw(longitude, latitude):
+        lam, phi = math.radians(longitude - 67) * n, math.radians(latitude)
+        r = math.sqrt(c - 2 * n * math.sin(phi)) / n
+        return r * math.sin(lam), -(r0 - r * math.cos(lam))
+
+    west, south, east, north = MAP_FRAME
+    edge = [west + (east - west) * i / 40 for i in range(41)]
+    corners = [raw(x, y) for x in edge for y in (south, north)]
+    x0, x1 = min(x for x, _ in corners), max(x for x, _ in corners)
+    y0, y1 = min(y for _, y in corners), max(y for _, y in corners)
+    k = min(width / (x1 - x0), height / (y1 - y0))
+    tx, ty = (width - k * (x0 + x1)) / 2, (height - k * (y0 + y1)) / 2
+
+    def project(longitude, latitude):
+        x, y = raw(longitude, latitude)
+        return tx + k * x, ty + k * y
+
+    return project
+
+
+def _overlap(a, b) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def map_label_layout(points: pd.DataFrame, mode: str) -> pd.DataFrame:
+    """Where each place's name stands beside its markers in one layout of the live map: a side (the
+    text's alignment) and an offset in px from the place's point, chosen so that no name covers
+    another, a marker, a neighbour's name or the map's edge (greedy, the most crowded places first)."""
+    width, height = MAP_MODES[mode]
+    project = _projector(width, height)
+    largest = max(SIZE_VALUES[-1], int(points["events"].max()))
+    low, high = SIZE_RANGE[0], MAP_LARGEST[mode]
+    char = _CHAR_PX * MAP_FONT[mode] / 11
+    markers = []
+    for row in points.itertuples():
+        x, y = project(row.lon, row.latitude)
+        radius = 0.62 * (low + (high - low) * (row.events - 1) / max(largest - 1, 1)) ** 0.5 + 1
+        markers.append((row.name, (x - radius, y - radius, x + radius, y + radius)))
+    taken = []  # the names placed so far, and the neighbours' and the sea's
+    for name, longitude, latitude in (*NEIGHBOUR_LABELS, CASPIAN_LABEL):
+        x, y = project(longitude, latitude)
+        half = len(name) * _CHAR_PX * 10 / 11 / 2  # the neighbours' names are in 10 px type
+        taken.append((x - half, y - _LINE_PX / 2, x + half, y + _LINE_PX / 2))
+    places = points[points["kind"] != "region"].drop_duplicates("name")
+    crowd = {name: sum(1 for other, _ in markers if other == name) for name in places["name"]}
+    rows = []
+    for place in sorted(places.itertuples(), key=lambda p: (-crowd[p.name], -p.longitude)):
+        x, y = project(place.longitude, place.latitude)
+        mine = [box for other, box in markers if other == place.name]
+        left, top = min(b[0] for b in mine), min(b[1] for b in mine)
+        right, bottom = max(b[2] for b in mine), max(b[3] for b in mine)
+        text = len(place.name) * char
+        gap = 3
+        candidates = [  # (align, anchor x, anchor y (the text's middle))
+            ("left", right + gap, y),
+            ("right", left - gap, y),
+            ("left", x + 2, top - _LINE_PX / 2),
+            ("right", x - 2, top - _LINE_PX / 2),
+            ("left", x + 2, bottom + _LINE_PX / 2),
+            ("right", x - 2, bottom + _LINE_PX / 2),
+            ("center", x, top - _LINE_PX / 2 - 1),
+            ("center", x, bottom + _LINE_PX / 2 + 1),
+            ("left", right + gap, top - _LINE_PX / 2 + 2),
+            ("right", left - gap, top - _LINE_PX / 2 + 2),
+            ("left", right + gap, bottom + _LINE_PX / 2 - 2),
+            ("right", left - gap, bottom + _LINE_PX / 2 - 2),
+            ("center", x, top - _LINE_PX * 1.5),
+            ("center", x, bottom + _LINE_PX * 1.5),
+        ]
+        best = None
+        for order, (align, ax, ay) in enumerate(candidates):
+            x0 = ax if align == "left" else ax - text if align == "right" else ax - text / 2
+            box = (x0, ay - _LINE_PX / 2, x0 + text, ay + _LINE_PX / 2)
+            room = (box[0] - 4, box[1], box[2] + 4, box[3])  # two names never touch
+            outside = max(0, -box[0]) + max(0, box[2] - width) + max(0, -box[1]) + max(0, box[3] - height)
+            cost = (
+                sum(_overlap(room, other) for other in taken)
+                + sum(_overlap(box, marker) for _, marker in markers)
+                + 1000 * outside
+            )
+            if best is None or (cost, order) < best[0]:
+                best = ((cost, order), align, ax, ay, box)
+        (cost, _), align, ax, ay, box = best
+        taken.append(box)
+        rows.append(
+            {"name": place.name, "mode": mode, "align": align, "dx": round(ax - x), "dy": round(ay - y), "cost": cost}
+        )
+    return pd.DataFrame(rows)
+
+
+def _rings(feature: dict):
+    shape = feature["geometry"]
+    polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
+    for polygon in polygons:
+        yield polygon[0]
+
+
 def map_figure():
-    """Kazakhstan's base map with a marker per place named in the timeline, sized by its number of events."""
+    """Kazakhstan's regions among its neighbours and the Caspian Sea, with a marker per place named in the
+    timeline: shape and colour by kind of event, size by the number of timeline entries (as the live map)."""
+    from matplotlib.lines import Line2D
+
     from qantar.data import load_geometry
 
+    colours = MAP_COLOURS["light"]
     geometry = load_geometry()
+    neighbours = load_geometry("neighbours")
     points = map_points()
-    figure, axis = plt.subplots(figsize=(8, 5))
+    figure, axis = plt.subplots(figsize=(8, 4.6))
+    axis.set_facecolor(colours["water"])
+    for feature in neighbours["features"]:
+        for ring in _rings(feature):
+            xs, ys = zip(*ring)
+            axis.fill(xs, ys, facecolor=colours["neighbour"], edgecolor=colours["neighbour_border"], linewidth=0.6)
     for feature in geometry["features"]:
-        shape = feature["geometry"]
-        polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
-        for polygon in polygons:
-            for ring in polygon[:1]:
-                xs, ys = zip(*ring)
-                axis.fill(xs, ys, facecolor="#e5e5e5", edgecolor="white", linewidth=0.8)
+        for ring in _rings(feature):
+            xs, ys = zip(*ring)
+            axis.fill(xs, ys, facecolor=colours["land"], edgecolor=colours["border"], linewidth=0.8)
+    for name, longitude, latitude in NEIGHBOUR_LABELS:
+        axis.text(longitude, latitude, name, ha="center", va="center", fontsize=8, color=colours["neighbour_name"])
+    name, longitude, latitude = CASPIAN_LABEL
+    axis.text(
+        longitude, latitude, name, ha="center", va="center", fontsize=8, style="italic", color=colours["water_name"]
+    )
+    largest = max(SIZE_VALUES[-1], int(points["events"].max()))
+
+    def area(count):  # the live chart's linear scale of area, in matplotlib's points² (about half its px²)
+        low, high = SIZE_RANGE
+        return 0.5 * (low + (high - low) * (count - 1) / max(largest - 1, 1))
+
     groups = [g for g in MAP_GROUP_ORDER if g in set(points["group"])]
     for index, group in enumerate(groups):
         chosen = points[points["group"] == group]
         axis.scatter(
             chosen["lon"],
             chosen["latitude"],
-            s=30 + 25 * chosen["events"],
+            s=[area(count) for count in chosen["events"]],
             color=PALETTE[index % 9],
             marker=MARKERS[index % 9],
             edgecolor="black",
             linewidth=0.5,
             label=group,
             alpha=0.9,
+            zorder=3,
         )
-    for row in points[points["kind"] != "region"].drop_duplicates("name").itertuples():
-        axis.annotate(row.name, (row.longitude, row.latitude), xytext=(6, 5), textcoords="offset points", fontsize=8)
-    axis.set_aspect(1 / 0.7)  # roughly equal distances at Kazakhstan's latitude
-    axis.set_axis_off()
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
+    places = points[points["kind"] != "region"].drop_duplicates("name").set_index("name")
+    for row in map_label_layout(points, "wide").itertuples():
+        place = places.loc[row.name]
+        axis.annotate(
+            row.name,
+            (place["longitude"], place["latitude"]),
+            xytext=(row.dx * 0.8, -row.dy * 0.8),  # px of the live map to points of the print image
+            textcoords="offset points",
+            ha=row.align,
+            va="center",
+            fontsize=8,
+            zorder=4,
+        )
+    west, south, east, north = MAP_FRAME
+    axis.set_xlim(west, east)
+    axis.set_ylim(south, north)
+    axis.set_aspect(1 / 0.67)  # roughly equal distances at Kazakhstan's latitude
+    axis.set_xticks([])
+    axis.set_yticks([])
+    kinds = [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=MARKERS[index % 9],
+            markersize=7,
+            markerfacecolor=PALETTE[index % 9],
+            markeredgecolor="black",
+            markeredgewidth=0.5,
+            label=group,
+        )
+        for index, group in enumerate(groups)
+    ]
+    sizes = [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=area(value) ** 0.5,
+            markerfacecolor="#888888",
+            markeredgecolor="#888888",
+            label=str(value),
+        )
+        for value in SIZE_VALUES
+    ]
+    first = figure.legend(
+        handles=kinds,
+        title="Kind of event",
+        loc="upper left",
+        bbox_to_anchor=(0.02, 0.0),
+        ncol=2,
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+        alignment="left",
+    )
+    figure.legend(
+        handles=sizes,
+        title="\n".join(SIZE_TITLE),
+        loc="upper left",
+        bbox_to_anchor=(0.6, 0.0),
+        ncol=3,
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+        alignment="left",
+        handletextpad=0.6,
+        columnspacing=1.6,
+    )
+    figure.add_artist(first)
     figure.tight_layout()
     plt.close(figure)
     return figure
