@@ -1,4 +1,5 @@
-"""The explorers in a real JupyterLab with a real kernel, driven by the keyboard in Debian's Chromium.
+"""The explorers and an order and a match exercise in a real JupyterLab with a real kernel, driven
+by the keyboard in Debian's Chromium.
 
 A JupyterLab server runs in a temporary folder (its own config, data, runtime and home folders, so
 no user setting leaks in; no news or update checks) on a free port of 127.0.0.1. The browser is
@@ -47,6 +48,8 @@ import pytest
 from playwright.sync_api import expect
 
 from qantar.data import data_dir, load
+from qantar.exercises import bank as exercise_bank
+from qantar.exercises.checking import check
 from qantar.views import claims_for, reactions_by_actor, timeline_between
 
 pytestmark = pytest.mark.browser
@@ -58,11 +61,15 @@ SERVER_START_TIMEOUT = 60  # seconds for JupyterLab to answer /api/status
 STEP_TIMEOUT = 20_000  # milliseconds for any one browser wait
 
 CELLS = [
-    "import sys\nfrom qantar.widgets import claims_explorer, reactions_explorer, timeline_explorer\nsys.executable",
+    "import sys\nfrom qantar.exercises import exercise\n"
+    "from qantar.widgets import claims_explorer, reactions_explorer, timeline_explorer\nsys.executable",
     'timeline_explorer(start="2022-01-02", end="2022-01-07", category="protest")',
     'claims_explorer("deaths")',
     "reactions_explorer()",
+    'exercise("guide-sequence")',  # an order exercise
+    'exercise("guide-first-reactions")',  # a match exercise
 ]
+EXERCISES = {"guide-sequence": "order", "guide-first-reactions": "match"}
 TIMELINE = ["date", "place", "event", "category", "outlet"]  # the explorers' table columns
 CLAIMS = ["as_of", "claim", "claimant", "outlet", "note"]
 REACTIONS = ["date", "actor", "speaker", "stance", "summary", "outlet"]
@@ -244,6 +251,12 @@ def notebook(browser, lab):
             heading = page.locator(".widget-html-content > p > strong").get_by_text(title, exact=True)
             explorers[title] = page.locator(".widget-vbox").filter(has=heading)
             expect(explorers[title].locator("p[role=status]")).to_be_visible()
+        exercises = {}
+        for exercise_id in EXERCISES:
+            title = exercise_bank()[exercise_id].title
+            heading = page.locator(".widget-html-content").get_by_text(f"Exercise · {title}", exact=True)
+            exercises[exercise_id] = page.locator(".qantar-exercise-widget").filter(has=heading)
+            expect(exercises[exercise_id].get_by_role("button", name="Check")).to_be_visible()
         # Every status line any explorer ever shows, intermediate ones included; every keydown on an
         # editable element, and whether anything took it (read once the event has been dispatched).
         page.evaluate(
@@ -259,6 +272,7 @@ def notebook(browser, lab):
                 window.qantarStatuses = [];
                 const record = () => {
                     for (const p of document.querySelectorAll('.jp-Notebook p[role=status]')) {
+                        if (p.closest('.qantar-exercise-widget')) continue;  // an exercise's verdict
                         const text = p.textContent;
                         if (!window.qantarStatuses.includes(text)) window.qantarStatuses.push(text);
                     }
@@ -273,7 +287,7 @@ def notebook(browser, lab):
         # registered: jupyter.widget.control" while JupyterLab's widget manager probes it: harmless.)
         seen["kernel stderr"].clear()
         ready = round(time.monotonic() - lab["started"], 1)
-        yield {"page": page, "explorers": explorers, "seen": seen, "ready": ready}
+        yield {"page": page, "explorers": explorers, "exercises": exercises, "seen": seen, "ready": ready}
     finally:
         context.close()
 
@@ -506,4 +520,61 @@ def test_arrow_keys_and_enter_in_a_choice_are_left_to_it(notebook, lab):
     page.wait_for_timeout(100)  # the keydown records are written once the events are dispatched
     keys = [k["key"] for k in page.evaluate("window.qantarKeys")[seen:] if k["id"] == box.get_attribute("id")]
     assert {"ArrowDown", "ArrowUp", "Enter", "a", "r"} <= set(keys), keys
+    expect_clean(notebook, lab)
+
+
+def answer_boxes(widget) -> list[tuple[str, object]]:
+    """The exercise's text boxes in the order Tab visits them, each with the item it answers (read from
+    its label, "Position of: <item>" or "Partner of: <item>")."""
+    boxes = widget.get_by_role("combobox")
+    found = []
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        label = box.evaluate("(b) => b.labels[0].textContent")
+        found.append((re.sub(r"^(Position|Partner) of: ", "", label), box))
+    return found
+
+
+@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+def test_an_order_and_a_match_exercise_answered_by_keyboard_alone(notebook, lab, exercise_id):
+    """Every box of the exercise typed into and left with Tab, then Tab to Check and Enter: the verdict is
+    check()'s, in its words; positions and partners (letters a drop-down lost included) reach the box."""
+    from answers import wrong_answers
+
+    page, widget = notebook["page"], notebook["exercises"][exercise_id]
+    exercise = exercise_bank()[exercise_id]
+    boxes = answer_boxes(widget)
+    names = [item for item, _ in boxes]
+    wanted = list(exercise.items) if EXERCISES[exercise_id] == "order" else [left for left, _ in exercise.pairs]
+    assert sorted(names) == sorted(wanted), names
+    assert not widget.locator("select").count(), "a drop-down is left in the exercise"
+    button = widget.get_by_role("button", name="Check")
+    status = widget.locator("p[role=status]")
+    boxes[0][1].focus()  # focus in a cell makes it the active one: the state to keep is from here on
+    before = notebook_state(page)
+
+    def answer_by_keyboard(texts: dict[str, str]) -> None:
+        boxes[0][1].focus()
+        for item, box in boxes:
+            assert focused_id(page) == box.get_attribute("id"), f"Tab did not reach the box of {item!r}"
+            type_choice(page, box, texts[item])
+            page.keyboard.press("Tab")
+        assert button.evaluate("(b) => document.activeElement === b"), "Tab from the last box misses Check"
+        page.keyboard.press("Enter")
+
+    def texts_of(answer) -> dict[str, str]:
+        if EXERCISES[exercise_id] == "order":
+            return {item: str(position) for position, item in enumerate(answer, start=1)}
+        return dict(answer)
+
+    for answer in [*wrong_answers(exercise), exercise.solution]:
+        answer_by_keyboard(texts_of(answer))
+        verdict = re.sub(r"`([^`]+)`", r"\1", check(exercise, answer).verdict_line(hint=False))
+        expect(status).to_have_text(verdict)
+        assert notebook_state(page) == before  # no key edited the notebook or moved its cell cursor
+    if EXERCISES[exercise_id] == "order":  # two items at one position: a neutral note, as in the page
+        texts = texts_of(exercise.solution)
+        texts[names[1]] = texts[names[0]]
+        answer_by_keyboard(texts)
+        expect(status).to_have_text("… Give each item a different position.")
     expect_clean(notebook, lab)

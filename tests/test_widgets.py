@@ -346,3 +346,22 @@ def test_a_form_that_holds_no_answer_gets_a_neutral_note_as_in_the_page():
     form.controls[first].value = ""
     assert note() == "… No answer yet. Pair every item with its partner."
     assert check(match, {**pairs, first: None}).message == f"Pair every item: '{first}' has no partner."
+
+
+def test_a_changed_answer_clears_the_verdict_unless_the_check_overtook_its_typing(monkeypatch):
+    """In JupyterLab the Check click can reach the kernel before the last keys typed into a box (the
+    front end holds a box's updates back while one is on its way, never a click): a change just after a
+    check is judged again; a later change clears the verdict, as in the page."""
+    import qantar.widgets
+
+    match = exercise_bank()["guide-first-reactions"]
+    pairs = dict(match.pairs)
+    first = next(iter(pairs))
+    form = ExerciseForm(match, namespace={})
+    type_answer(form, {**pairs, first: pairs[first][:6]})  # the last box's text not all there yet
+    assert not form.check_now().answered
+    form.controls[first].value = pairs[first]  # the rest of its text, just after the click
+    assert feedback_text(form) == check(match, pairs).verdict_line(hint=False)
+    monkeypatch.setattr(qantar.widgets, "RECHECK_WINDOW", 0.0)
+    form.controls[first].value = pairs[first][:6]  # a change long after the check: no verdict
+    assert form.feedback.value == ""

@@ -1,13 +1,15 @@
 """ipywidgets front ends: the exercise checker in a live notebook, and explorers of the tables.
 
 Every control is a standard ipywidgets control, so it is reachable with Tab and works
-with the keyboard in JupyterLab, Notebook 7 and VS Code. The explorers' choices are text boxes
-with suggestions (:class:`Choice`), not drop-downs, whose keys JupyterLab would take.
+with the keyboard in JupyterLab, Notebook 7 and VS Code. Every choice of one of a list (an
+explorer's filter, an order exercise's positions, a match exercise's partners) is a text box with
+suggestions (:class:`~qantar.choices.Choice`), not a drop-down, whose keys JupyterLab would take.
 """
 
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -19,6 +21,9 @@ from qantar.exercises.bank import Exercise
 from qantar.exercises.kinds import KINDS
 from qantar.exercises.render import MIME_TYPE, NOTEBOOK_LINK, edition, inline_markup
 from qantar.views import table_html
+
+# Seconds after a check in which a change to the answer is taken as typing the click overtook.
+RECHECK_WINDOW = 1.5
 
 
 class ExerciseForm:
@@ -48,7 +53,10 @@ class ExerciseForm:
             layout=widgets.Layout(width="auto"),
         )
         self.feedback = widgets.HTML(value="")
+        self._checked_at: float | None = None
         self.button.on_click(lambda _: self.check_now())
+        for control in self.controls.values():
+            control.observe(self._answer_changed, names="value")
         hint = []
         if exercise.hint:
             accordion = widgets.Accordion(children=[widgets.HTML(f"<p>{inline_markup(exercise.hint)}</p>")])
@@ -61,6 +69,16 @@ class ExerciseForm:
         )
         self.view.add_class("qantar-exercise-widget")
 
+    def _answer_changed(self, _change=None) -> None:
+        """A verdict belongs to the answer it judged: a change clears it, as in the page. But a change
+        that arrives just after a check is typing the Check overtook (the front end holds back a
+        box's updates while one is on its way, never a click), so the check is made again on it."""
+        if self._checked_at is not None and time.monotonic() - self._checked_at < RECHECK_WINDOW:
+            self.check_now(again=True)
+        elif self.feedback.value:
+            self.feedback.value = ""
+            self._checked_at = None
+
     def _build_inputs(self) -> list[widgets.Widget]:
         inputs, self._read, self.controls = KINDS[self.exercise.kind].widget(self.exercise, self._current_namespace)
         return inputs
@@ -72,11 +90,13 @@ class ExerciseForm:
         """What the form holds now, in the shape :func:`qantar.exercises.check` takes."""
         return self._read()
 
-    def check_now(self) -> checking.Result:
+    def check_now(self, *, again: bool = False) -> checking.Result:
         """Check the form's answer and show the feedback (what the Check button does): the verdict in
         the words of :attr:`checking.Result.verdict` (the hint left to the form's Hint box)."""
         if self.locked:
             return checking.Result(self.exercise.id, False, 0.0, "This question is assessed, not self-checked.")
+        if not again:
+            self._checked_at = time.monotonic()
         try:
             answer = self.current_answer()
         except checking.WrongShape as problem:  # a form the check cannot read (e.g. two items at one position)
