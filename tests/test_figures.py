@@ -82,8 +82,7 @@ def test_the_timeline_figure_shows_every_event_of_its_dates():
     figure = timeline_chart("2022-01-04", "2022-01-06")
     events = timeline_between("2022-01-04", "2022-01-06")
     assert len(figure.table) == len(events)
-    values = figure.spec()["datasets"]
-    (rows,) = values.values()
+    rows = described_rows(figure)  # the events' markers (the labels and the phases are no marks)
     assert sorted(row["event"] for row in rows) == sorted(events["event"])
     assert f"{len(events)} events" in figure.summary
 

@@ -132,8 +132,10 @@ INSIDE = """(tolerance) => Array.from(document.querySelectorAll('.qantar-figure'
   const overlaps = [];
   names.forEach((a, i) => names.slice(i + 1).forEach(b => {
     const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
-    // Text boxes carry a little room above and below the letters: allow 2 px of it.
-    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 2 && q.top < p.bottom - 2) {
+    // Text boxes carry a little room above and below the letters: allow 2 px of it. The same words
+    // twice are a label over its halo.
+    const apart = p.right - 1 <= q.left || q.right - 1 <= p.left || p.bottom - 2 <= q.top || q.bottom - 2 <= p.top;
+    if (a.textContent !== b.textContent && !apart) {
       overlaps.push(a.textContent + ' / ' + b.textContent);
     }
   }));

@@ -231,14 +231,23 @@ def timeline_chart(
     actor: str | None = None,
     caption: str | None = None,
 ) -> InteractiveFigure:
-    """Events between two dates, one row per category, with filters by category and by actor."""
+    """Events between two dates, one row per category, the key events labelled and the chapters' phases
+    shaded, with filters by category and by actor (see qantar.figures._timeline_model, which the static
+    image shares)."""
     alt = _alt()
-    from qantar.figures import timeline_figure
+    from qantar.figures import (
+        TIMELINE_NARROW,
+        _days,
+        _timeline_model,
+        timeline_figure,
+    )
 
     events = timeline_between(start, end)
     if events.empty:
         raise ValueError(f"the timeline has no events between {start} and {end}")
-    categories = sorted(set(load("timeline")["category"]))
+    model = _timeline_model(start, end)
+    events = model.events
+    categories = model.every
     frame = pd.DataFrame(
         {
             "date": events["date"].map(_date),
@@ -251,7 +260,7 @@ def timeline_chart(
     )
     between = separator("timeline", "actors")
     frame["actor_key"] = "|" + frame["actors"].str.replace(between, "|") + "|"
-    frame["slot"] = _slots(frame, ["date", "category"])
+    frame["slot"] = events["slot"]
     frame["description"] = (
         frame["date"]
         + ", "
@@ -268,7 +277,9 @@ def timeline_chart(
     actors = sorted(counts[counts >= 2].index) if len(counts) else []
     if actor is not None and actor not in actors:
         actors = sorted([*actors, actor])
-    shown = [c for c in categories if c in set(frame["category"])]
+    shown = model.categories
+    rows = model.rows
+    height = model.height
 
     pick_category = alt.param(
         name="pick_category",
@@ -280,13 +291,24 @@ def timeline_chart(
         value=actor,
         bind=alt.binding_select(options=[None, *actors], labels=["All actors", *actors], name="Actor: "),
     )
-    chart = (
+    narrow = alt.param(name="narrow", expr=f"width >= 0 && containerSize()[0] < {TIMELINE_NARROW}")
+    filters = (
+        "(pick_category == null || datum.category == pick_category)",
+        "(pick_actor == null || indexof(datum.actor_key, '|' + pick_actor + '|') >= 0)",
+    )
+    x = _date_axis(start, end)
+    low, high = _days(start, end)
+    # Rows and slots of a fixed size (no padding), so that a label's offset from its marker is known in px.
+    y = alt.Y("category:N", title=None, sort=rows, scale=alt.Scale(domain=rows, paddingInner=0, paddingOuter=0))
+    # Slot i of a row at (i + 0.5) / slots of it: Vega-Lite's offset band has no padding by default.
+    y_offset = alt.YOffset("slot:O")
+    points = (
         alt.Chart(frame)
         .mark_point(filled=True, size=110, opacity=0.9, stroke="#000000", strokeWidth=0.6)
         .encode(
-            x=_date_axis(start, end),
-            y=alt.Y("category:N", title=None, sort=shown),
-            yOffset=alt.YOffset("slot:O"),
+            x=x,
+            y=y,
+            yOffset=y_offset,
             color=alt.Color("category:N", scale=alt.Scale(domain=categories, range=PALETTE), legend=None),
             shape=alt.Shape("category:N", scale=alt.Scale(domain=categories, range=SHAPES), legend=None),
             tooltip=[
@@ -300,21 +322,112 @@ def timeline_chart(
             description="description:N",
         )
         .add_params(pick_category, pick_actor)
-        .transform_filter("pick_category == null || datum.category == pick_category")
-        .transform_filter("pick_actor == null || indexof(datum.actor_key, '|' + pick_actor + '|') >= 0")
+        .transform_filter(filters[0])
+        .transform_filter(filters[1])
+    )
+    # The key events' labels, placed for a phone and for a wider column (qantar.figures._key_layout).
+    keys = model.labels.merge(
+        frame[["date", "category", "slot", "actor_key"]].assign(label=events["label"].fillna("")),
+        left_on="event",
+        right_index=True,
+    ).drop(columns=["event", "clash"])
+    # A label's offset from its row's middle: its marker's slot, then its own offset from the marker.
+    band = height / len(rows)
+    keys["dy"] = keys["dy"] + (keys["slot"] + 0.5) * band / model.slots - band / 2
+    in_mode = "datum.mode == (narrow ? 'narrow' : 'wide')"
+
+    def key_layer(align: str, halo: bool):
+        chosen = keys[keys["align"] == align]
+        return (
+            alt.Chart(chosen)
+            .transform_filter(in_mode)
+            .transform_filter(filters[0])
+            .transform_filter(filters[1])
+            .mark_text(
+                align=align,
+                baseline="middle",
+                fontSize=11,
+                aria=False,
+                dx=alt.ExprRef("datum.dx"),
+                dy=alt.ExprRef("datum.dy"),
+                # The halo: the same words, thick and in the page's colour, under the label.
+                **({"style": "halo", "strokeWidth": 3.5, "strokeJoin": "round"} if halo else {}),
+            )
+            .encode(x=alt.X("date:T", axis=None), y=y, text="label:N")
+            .properties(name=f"timeline_key_{'halo' if halo else 'label'}_{align}")
+        )
+
+    aligns = [align for align in ("left", "right") if (keys["align"] == align).any()]
+    labels = [key_layer(align, halo) for halo in (True, False) for align in aligns]
+    layers = []
+    if len(model.phases):
+        phases = model.phases.assign(
+            x0=(model.phases["start"] - pd.Timedelta(hours=12)).clip(lower=low).map(lambda d: d.isoformat()),
+            x1=(model.phases["end"] + pd.Timedelta(hours=12)).clip(upper=high).map(lambda d: d.isoformat()),
+            opacity=[0.10 + 0.04 * lane for lane in model.phases["lane"]],
+        )[["label", "x0", "x1", "lane", "align", "opacity"]]
+        layers.append(
+            alt.Chart(phases)
+            .mark_rect(color="#8a8a8a", aria=False)
+            .encode(
+                x=alt.X("x0:T", axis=None),
+                x2="x1:T",
+                y=alt.value(0),
+                y2=alt.value(height),
+                opacity=alt.Opacity("opacity:Q", scale=None),
+            )
+            .properties(name="timeline_phase_band")
+        )
+        for (align, lane), chosen in phases.groupby(["align", "lane"]):
+            layers.append(
+                alt.Chart(chosen)
+                .mark_text(
+                    align=align,
+                    baseline="middle",
+                    dx=4 if align == "left" else -4,
+                    fontSize=11,
+                    fontStyle="italic",
+                    aria=False,
+                )
+                .encode(
+                    x=alt.X("x0:T" if align == "left" else "x1:T", axis=None),
+                    y=alt.value(9 + 13 * int(lane)),
+                    text="label:N",
+                )
+                .properties(name=f"timeline_phase_label_{align}_{lane}")
+            )
+    chart = (
+        alt.layer(*layers, points, *labels)
+        .add_params(narrow)
         .properties(
             width="container",
-            height=max(160, 44 * len(shown)),
-            description=f"Timeline of events from {start} to {end}, one row per category.",
+            height=height,
+            description=f"Timeline of events from {start} to {end}, one row per category"
+            + (", with the phases the chapters name shaded." if len(model.phases) else "."),
         )
     )
     table = frame[["date", "category", "place", "event", "actors", "source"]]
     by_category = frame["category"].value_counts()
     busiest = frame["date"].value_counts()
+    labelled = events[events["key"]]
     summary = (
         f"{len(frame)} events from {start} to {end}, in {len(shown)} categories: "
         + ", ".join(f"{name} {count}" for name, count in by_category.items())
         + f". The busiest day is {busiest.index[0]} with {busiest.iloc[0]} events."
+        + (
+            " Key events, labelled on the chart: "
+            + "; ".join(f"{row.label} ({_date(row.date)})" for row in labelled.itertuples())
+            + "."
+            if len(labelled)
+            else ""
+        )
+        + (
+            " Shaded phases: "
+            + "; ".join(f"{row.label}, {_date(row.start)} to {_date(row.end)}" for row in model.phases.itertuples())
+            + "."
+            if len(model.phases)
+            else ""
+        )
     )
     return InteractiveFigure(
         name=f"timeline-{start}-{end}",
@@ -322,14 +435,22 @@ def timeline_chart(
         caption=_caption(
             caption,
             "Each marker is one event of the module's timeline, placed by date and by category (each "
-            "category has its own colour and marker shape). Events come from the five articles and the "
-            "public sources listed on the References page.",
+            "category has its own colour and marker shape); the key events are named beside their markers"
+            + (
+                ", and the phases of the crisis that the chapters name are shaded, with their names in the top row"
+                if len(model.phases)
+                else ""
+            )
+            + ". Events come from the five articles and the public sources listed on the References page.",
         ),
         summary=summary,
-        chart=_base_config(chart),
+        chart=_base_config(chart).properties(
+            usermeta={"qantar_dark_config": {"style": {"halo": {"stroke": "#121212"}}, "text": {"fill": "#f0f0f0"}}}
+        ),
         table=table,
         static=lambda: timeline_figure(start, end),
         controls_hint="Choose a category or an actor to show only their events.",
+        config={"style": {"halo": {"stroke": "#ffffff"}}},
     )
 
 

@@ -39,29 +39,252 @@ def _style(axis) -> None:
     axis.set_axisbelow(True)
 
 
-def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
-    """Events per day between two dates, one marker shape and colour per category."""
-    events = timeline_between(start, end)
-    every = sorted(set(load("timeline")["category"]))  # the interactive timeline's order
+# ----------------------------------------------------------------------------- the timelines
+# What a timeline draws, once: the live chart (qantar.charts.timeline_chart) and the print image
+# (timeline_figure) both draw from here. Each event is a marker on its category's row, markers of
+# one day and category set apart by a slot; key events (timeline.csv's `key`) carry their `label`
+# beside the marker; the phases the chapters name are light bands, labelled in a row of their own.
+
+# The phases of the crisis as the chapters name them: (first day, last day, label, chapter, passage).
+# Each passage is quoted from the chapter (a test finds it there); the days are the timeline's.
+PHASES = (
+    (
+        "2022-01-02",
+        "2022-01-04",
+        "Protests over the fuel price",
+        "chapters/causes-spread.md",  # From fuel to politics: 2 to 7 January
+        "The first days were about price. After the protests of 2 January, the concessions of\n"
+        "3 and 4 January were economic.",
+    ),
+    (
+        "2022-01-05",
+        "2022-01-18",  # the decree ran "until 00:00 on 19 January" (timeline, 5 January)
+        "Two-week state of emergency",
+        "chapters/causes-spread.md",
+        "Tokayev declared a two-week state of emergency",
+    ),
+    (
+        "2022-01-06",
+        "2022-01-19",
+        "CSTO force in Kazakhstan",
+        "chapters/article-4.md",  # the decision of 6 January; the last of the force left on 19 January
+        "the last of it\nleft the country on 19 January.",
+    ),
+    (
+        "2022-01-19",
+        "2023-01-13",
+        "Elbasy's privileges ended by law",
+        "chapters/power-struggle-aftermath.md",  # The end of the founder's privileges
+        "Nazarbayev's posts and privileges were taken apart by law, step by step. On 19 January\n2022",
+    ),
+    (
+        "2022-06-05",
+        "2022-11-20",
+        "New constitution, early election",
+        "chapters/after-politics.md",  # A new constitution and an early election
+        "A new constitution and an early election",
+    ),
+)
+PHASE_ROW = "phases"  # the name of the row of the phases' labels, above the categories
+TIMELINE_MODES = {"narrow": 240, "wide": 400}  # px of the plot's width in the narrowest layout of each
+TIMELINE_SPREAD = {"narrow": 1.7, "wide": 2.0}  # the widest plot of a layout, as a multiple of its narrowest
+TIMELINE_NARROW = 480  # px of the chart's container below which the narrow layout is used
+TIMELINE_ROW = 44  # px of a category's row
+_KEY_FONT, _KEY_CHAR = 11, 5.9  # the key labels' type, and a generous width of one of its characters
+_MARKER_R = 6.5  # px: the radius of a timeline marker (size 110)
+
+
+@dataclass
+class _TimelineModel:
+    """One period of the timeline as a figure draws it."""
+
+    start: str
+    end: str
+    events: pd.DataFrame  # the period's rows, with category, slot and key/label
+    categories: list[str]  # the rows, top to bottom (after the phases' row, if any)
+    every: list[str]  # every category of the timeline, for colours and shapes
+    slots: int  # slots per row
+    phases: pd.DataFrame  # the phases in the period: start, end (clipped), label, lane, align
+    labels: pd.DataFrame  # the key events' labels: index of the event, mode, align, dx, dy
+    rows: list[str] = field(default_factory=list)  # every row, top to bottom
+
+    @property
+    def height(self) -> int:
+        return max(200, TIMELINE_ROW * len(self.rows))
+
+
+def _days(start: str, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The date axis's ends: half a day beyond the first and the last day, so that their markers show whole."""
+    return pd.Timestamp(start) - pd.Timedelta(hours=12), pd.Timestamp(end) + pd.Timedelta(hours=12)
+
+
+def phases_between(start: str, end: str) -> pd.DataFrame:
+    """The chapters' phases that overlap [start, end], clipped to it, each with a lane and a label side."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    rows = []
+    for begin, finish, label, chapter, _passage in PHASES:
+        a, b = max(pd.Timestamp(begin), first), min(pd.Timestamp(finish), last)
+        if a <= b:
+            rows.append({"start": a, "end": b, "label": label, "chapter": chapter})
+    frame = pd.DataFrame(rows, columns=["start", "end", "label", "chapter"])
+    low, high = _days(start, end)
+    width = TIMELINE_MODES["narrow"]
+
+    def px(day):
+        return width * (day - low) / (high - low)
+
+    lanes: list[list[tuple[float, float]]] = []
+    placed = []
+    for row in frame.itertuples():
+        left, right = px(row.start - pd.Timedelta(hours=12)), px(row.end + pd.Timedelta(hours=12))
+        text = len(row.label) * _KEY_CHAR
+        align = "left" if left + 4 + text <= width else "right"
+        extent = (left, left + 4 + text) if align == "left" else (right - 4 - text, right)
+        lane = next(
+            (i for i, taken in enumerate(lanes) if all(extent[1] + 6 < a or b + 6 < extent[0] for a, b in taken)),
+            len(lanes),
+        )
+        if lane == len(lanes):
+            lanes.append([])
+        lanes[lane].append(extent)
+        placed.append((lane, align))
+    frame["lane"] = [lane for lane, _ in placed]
+    frame["align"] = [align for _, align in placed]
+    return frame
+
+
+def _timeline_model(start: str, end: str) -> _TimelineModel:
+    events = timeline_between(start, end).reset_index(drop=True)
+    every = sorted(set(load("timeline")["category"]))
     categories = [c for c in every if c in set(events["category"])]
-    figure, axis = plt.subplots(figsize=(8, 0.45 * len(categories) + 1.2))
-    for row, category in enumerate(categories):
-        index = every.index(category)
-        days = events.loc[events["category"] == category, "date"]
-        counts = days.value_counts().sort_index()
+    events["slot"] = events.groupby([events["date"].dt.normalize(), "category"], sort=False).cumcount()
+    phases = phases_between(start, end)
+    rows = ([PHASE_ROW] if len(phases) else []) + categories
+    model = _TimelineModel(
+        start, end, events, categories, every, int(events["slot"].max()) + 1, phases, pd.DataFrame(), rows
+    )
+    model.labels = pd.concat([_key_layout(model, mode) for mode in TIMELINE_MODES], ignore_index=True)
+    return model
+
+
+def _key_layout(model: _TimelineModel, mode: str) -> pd.DataFrame:
+    """Where each key event's label stands beside its marker in one layout: greedy, as the map's names.
+
+    Labels keep their offsets in px while the markers spread with the plot's width, so every spot is
+    checked at the narrowest and the widest plot of the layout (between the two, a gap only changes
+    linearly, so it cannot close)."""
+    narrowest = TIMELINE_MODES[mode]
+    widths = (narrowest, narrowest * TIMELINE_SPREAD[mode])
+    height = model.height
+    low, high = _days(model.start, model.end)
+    band = height / len(model.rows)
+    fractions, heights = [], []
+    for row in model.events.itertuples():
+        fractions.append((row.date - low) / (high - low))
+        heights.append(model.rows.index(row.category) * band + (row.slot + 0.5) * band / model.slots)
+    markers = {
+        width: [
+            (f * width - _MARKER_R, y - _MARKER_R, f * width + _MARKER_R, y + _MARKER_R)
+            for f, y in zip(fractions, heights)
+        ]
+        for width in widths
+    }
+    taken = {width: ([(0, 0, width, band)] if len(model.phases) else []) for width in widths}  # the phases' row
+    rows = []
+    keys = model.events[model.events["key"]]
+    line, gap = 14, _MARKER_R + 3
+    for index in sorted(keys.index, key=lambda i: fractions[i]):
+        text = len(keys.loc[index, "label"]) * _KEY_CHAR
+        candidates = [("left", gap, 0), ("right", -gap, 0)] + [
+            (align, (2 if align == "left" else -2) * (1 if abs(lift) == 1 else 3), lift * line)
+            for lift in (-1, 1, -2, 2, -3, 3)
+            for align in ("left", "right")
+        ]
+        best = None
+        for order, (align, dx, dy) in enumerate(candidates):
+            boxes, cost, clash = {}, 25 * abs(dy) / line, 0.0
+            for width in widths:
+                x, y = fractions[index] * width, heights[index]
+                x0 = x + dx if align == "left" else x + dx - text
+                box = (x0, y + dy - 6.5, x0 + text, y + dy + 6.5)
+                room = (box[0] - 4, box[1] - 1, box[2] + 4, box[3] + 1)
+                outside = max(0, -box[0]) + max(0, box[2] - width) + max(0, -box[1]) + max(0, box[3] - height)
+                # A name over another name or off the plot is never taken if anything else is free; over a
+                # marker it costs less (a label never hides a marker if it can help it); beside the marker, on its own
+                # row, reads best, so a label above or below it costs a little.
+                overlap = sum(_overlap(room, other) for other in taken[width])
+                clash += overlap + outside
+                cost += 50 * overlap + 1000 * outside + sum(_overlap(box, m) for m in markers[width])
+                boxes[width] = box
+            if best is None or (cost, order) < best[0]:
+                best = ((cost, order), align, dx, dy, boxes, clash)
+        _, align, dx, dy, boxes, clash = best
+        for width in widths:
+            taken[width].append(boxes[width])
+        rows.append({"event": index, "mode": mode, "align": align, "dx": dx, "dy": round(dy), "clash": clash})
+    return pd.DataFrame(rows, columns=["event", "mode", "align", "dx", "dy", "clash"])
+
+
+def timeline_figure(start: str = "2022-01-01", end: str = "2022-01-20"):
+    """Each event between two dates on its category's row (one marker shape and colour per category), the key
+    events labelled and the chapters' phases shaded, as the live chart draws them (qantar.charts.timeline_chart)."""
+    model = _timeline_model(start, end)
+    rows = model.rows
+    figure, axis = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.3))
+    low, high = _days(start, end)
+    for phase in model.phases.itertuples():
+        axis.axvspan(
+            phase.start - pd.Timedelta(hours=12),
+            phase.end + pd.Timedelta(hours=12),
+            color="#888888",
+            alpha=0.10 + 0.05 * phase.lane,
+            linewidth=0,
+        )
+        at = phase.start - pd.Timedelta(hours=12) if phase.align == "left" else phase.end + pd.Timedelta(hours=12)
+        axis.annotate(
+            phase.label,
+            (at, 0),
+            xytext=(3 if phase.align == "left" else -3, 6 - 11 * phase.lane),
+            textcoords="offset points",
+            ha=phase.align,
+            va="center",
+            fontsize=7.5,
+            fontstyle="italic",
+        )
+    step = 0.8 / model.slots
+    for category in model.categories:
+        index = model.every.index(category)
+        chosen = model.events[model.events["category"] == category]
         axis.scatter(
-            counts.index,
-            [row] * len(counts),
-            s=40 + 40 * counts.values,
+            chosen["date"],
+            [rows.index(category) - 0.4 + step * (slot + 0.5) for slot in chosen["slot"]],
+            s=36,
             color=PALETTE[index % 9],
             marker=MARKERS[index % 9],
             edgecolor="black",
             linewidth=0.5,
             label=category,
+            zorder=3,
         )
-    axis.set_yticks(range(len(categories)), categories)
-    axis.set_xlabel("Date (2022); marker size = number of events that day")
-    axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
+    labels = model.labels[model.labels["mode"] == "wide"]
+    for label in labels.itertuples():
+        event = model.events.loc[label.event]
+        axis.annotate(
+            event["label"],
+            (event["date"], rows.index(event["category"]) - 0.4 + step * (event["slot"] + 0.5)),
+            xytext=(label.dx * 0.7, -label.dy * 0.7),
+            textcoords="offset points",
+            ha=label.align,
+            va="center",
+            fontsize=7.5,
+            zorder=4,
+        )
+    axis.set_yticks(range(len(rows)), rows)
+    axis.set_ylim(len(rows) - 0.5, -0.5)
+    axis.set_xlim(low, high)
+    same_year = pd.Timestamp(start).year == pd.Timestamp(end).year
+    axis.set_xlabel(f"Date ({pd.Timestamp(start).year})" if same_year else "Date")
+    axis.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b" if same_year else "%b %Y"))
     return _finish(figure, axis)
 
 
