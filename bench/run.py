@@ -233,16 +233,21 @@ def slow_load(browser, url: str) -> dict[str, float]:
     return {"painted": (painted or 0) / 1000, "idle": idle}
 
 
-def bench_pages(runs: int) -> dict:
+def bench_pages(runs: int, html: Path | None = None) -> dict:
+    """Page weight and slow-connection loads; ``html``: measure this built book instead of building."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="qantar-pages-") as work:
-        ours = copy_book(Path(work) / "book")
-        build(ours)
+        if html is None:
+            ours = copy_book(Path(work) / "book")
+            build(ours)
+            our_html = ours / "_build" / "html"
+        else:
+            our_html = html
         stock = Path(work) / "stock"
         subprocess.run([str(BIN / "jupyter-book"), "create", str(stock)], check=True, capture_output=True)
         subprocess.run([str(BIN / "jupyter-book"), "build", str(stock)], check=True, capture_output=True)
-        our_html, stock_html = ours / "_build" / "html", stock / "_build" / "html"
+        stock_html = stock / "_build" / "html"
         our_pages = sorted(
             p.relative_to(our_html).as_posix()
             for p in our_html.rglob("*.html")
@@ -401,7 +406,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min, max)")
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--only", choices=["builds", "execution", "pages", "chapters", "grading"], action="append")
-    parser.add_argument("--html", type=Path, help="for --only chapters: measure this built book instead of building")
+    parser.add_argument(
+        "--html", type=Path, help="for --only chapters or --only pages: measure this built book instead of building"
+    )
     arguments = parser.parse_args()
     parts = arguments.only or ["builds", "execution", "pages", "chapters", "grading"]
     results: dict = {}
@@ -410,7 +417,7 @@ def main() -> None:
     if "execution" in parts:
         results["execution"] = bench_execution(arguments.runs)
     if "pages" in parts:
-        results["pages"] = bench_pages(arguments.runs)
+        results["pages"] = bench_pages(arguments.runs, arguments.html)
     if "chapters" in parts:
         results["chapters"] = bench_chapters(arguments.html)
     if "grading" in parts:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
+from qantar.downloads import book_chapters
 from qantar.excerpts import excerpts
 from qantar.exercises import bank
 from qantar.sources import sources
@@ -51,7 +52,12 @@ def test_the_six_chapters_are_in_the_table_of_contents_in_order():
 
 
 def read(slug: str):
-    return jupytext.read(REPO / "chapters" / f"{slug}.md")
+    """The chapter as the book has it: its pages' cells, one page after another."""
+    chapter = next(c for c in book_chapters(REPO) if c.slug == slug)
+    notebook = jupytext.read(chapter.sources[0])
+    for source in chapter.sources[1:]:
+        notebook.cells += jupytext.read(source).cells
+    return notebook
 
 
 def section(notebook, title: str) -> str:
@@ -90,7 +96,13 @@ def test_objectives_discussion_summary(slug):
         for line in cell.source.splitlines()
         if line.startswith("#")
     ]
-    assert sum(1 for h in headings if h.startswith("# ")) == 1
+    # one title per page of the chapter, each page's first heading
+    pages = next(c for c in book_chapters(REPO) if c.slug == slug).sources
+    assert sum(1 for h in headings if h.startswith("# ")) == len(pages)
+    for source in pages:
+        assert next(
+            line for line in source.read_text(encoding="utf-8").splitlines() if line.startswith("#")
+        ).startswith("# "), source.name
     levels = [len(h) - len(h.lstrip("#")) for h in headings]
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), "headings skip a level"
 
@@ -158,11 +170,18 @@ def test_numbers_from_the_data_are_glued_by_one_short_hidden_cell(slug):
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     used = set(re.findall(r"\{glue:text\}`([^`:]+)", markdown))
     assert used and used == set(numbers(slug)), (slug, used ^ set(numbers(slug)))
-    gluing = [c for c in notebook.cells if c.cell_type == "code" and "glue" in c.source]
     function = slug.replace("-", "_") + "_numbers"
-    assert len(gluing) == 1 and f"glue_numbers({function}())" in gluing[0].source, slug
-    assert {"remove-cell", "book-only"} <= set(gluing[0].metadata.get("tags", [])), slug
-    assert len(gluing[0].source.strip().splitlines()) <= 4, slug
+    chapter = next(c for c in book_chapters(REPO) if c.slug == slug)
+    for source in chapter.sources:
+        # each page of the chapter that quotes a number glues the chapter's numbers, in one cell
+        page = jupytext.read(source)
+        quotes = any("{glue:text}" in c.source for c in page.cells if c.cell_type == "markdown")
+        gluing = [c for c in page.cells if c.cell_type == "code" and "glue" in c.source]
+        assert len(gluing) == (1 if quotes else 0), source.name
+        for cell in gluing:
+            assert f"glue_numbers({function}())" in cell.source, source.name
+            assert {"remove-cell", "book-only"} <= set(cell.metadata.get("tags", [])), source.name
+            assert len(cell.source.strip().splitlines()) <= 4, source.name
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -254,7 +273,8 @@ def test_a_try_it_cell_comes_before_the_worked_computation_and_checks_the_studen
         assert not untried.answered and untried.verdict.startswith("… No answer yet")
         # The student's code in place of "...": the bank's solution, run as the chapter's code runs.
         namespace: dict = {}
-        exec(next(c.source for c in cells if "from qantar.chapters import" in c.source), namespace)
+        for imports in [c.source for c in cells if "from qantar.chapters import" in c.source]:
+            exec(imports, namespace)
         exec(exercise.solution_code, namespace)
         assert check(exercise_id, namespace[variable]).verdict.startswith("✔"), exercise_id
         assert not check(exercise_id, namespace[variable] + 1).correct, exercise_id
@@ -264,3 +284,37 @@ def test_a_try_it_cell_comes_before_the_worked_computation_and_checks_the_studen
         # it works on the same columns or values as the solution
         shared = set(re.findall(r'"([^"]+)"', exercise.solution_code)) & set(re.findall(r'"([^"]+)"', later.source))
         assert shared, (slug, "the next code cell is not the worked computation", later.source[:80])
+
+
+def undefined_names(code: str) -> set[str]:
+    """Names a piece of code reads and never defines, imports or gets from Python's builtins."""
+    import ast
+    import builtins
+
+    tree = ast.parse(code)
+    defined = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            defined |= {argument.arg for argument in node.args.args}
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return used - defined
+
+
+def test_the_undefined_name_finder_finds_a_table_from_another_page():
+    assert undefined_names('shown = reactions[reactions["actor"] == "China"]\nprint(len(shown))') == {"reactions"}
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "chapters").glob("*.md")), ids=lambda p: p.name)
+def test_each_page_runs_on_its_own(path):
+    """The book runs every page of a chapter on its own kernel: a page reads no table or value that
+    only an earlier page of its chapter defines."""
+    from qantar.freshness import code_cells
+
+    cells = code_cells(path.read_text(encoding="utf-8"))
+    if not cells:
+        pytest.skip("not a notebook page")
+    assert not undefined_names("\n".join(cells)), f"{path.name}: uses names it never defines"

@@ -214,8 +214,9 @@ def test_every_chapter_is_a_notebook_without_outputs(built_book):
 
 @pytest.mark.book
 def test_each_chapter_page_offers_its_notebook_in_the_download_menu(built_book):
-    for chapter in CHAPTERS:
-        page = built_book / f"{chapter.docname}.html"
+    for chapter, docname in [(c, page) for c in CHAPTERS for page in c.pages]:
+        # every page of a chapter offers the chapter's one notebook
+        page = built_book / f"{docname}.html"
         menu = soup(page).select_one(".dropdown-download-buttons")
         assert menu is not None, f"{page.name} has no download menu"
         link = menu.select_one("a.btn-download-notebook-button")
@@ -469,20 +470,22 @@ def test_the_site_zip_works_opened_from_disk(built_book, tmp_path, browser):
         archive.extractall(tmp_path)
     site = tmp_path / SITE_NAME
     # A chapter page with a self-check exercise: the first one of a kind answered with clicks or typing.
-    chapter, practice = next(
-        (chapter, exercise)
+    docname, practice = next(
+        (docname, exercise)
         for chapter in CHAPTERS
+        for docname in chapter.pages
         for exercise in bank().values()
         if exercise.status == "practice"
         and exercise.kind in ("choice", "multiple", "number")
-        and f'data-exercise-id="{exercise.id}"' in (site / f"{chapter.docname}.html").read_text(encoding="utf-8")
+        and f'data-exercise-id="{exercise.id}"' in (site / f"{docname}.html").read_text(encoding="utf-8")
+        and "qantar-excerpt" in (site / f"{docname}.html").read_text(encoding="utf-8")
     )
     page = browser.new_page()  # the session's Chromium (tests/conftest.py)
     requests, errors = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto((site / f"{chapter.docname}.html").as_uri())
+    page.goto((site / f"{docname}.html").as_uri())
     page.wait_for_load_state("load")
     # The theme's and the module's styles apply.
     assert page.evaluate("getComputedStyle(document.body).fontFamily") not in ("", '"Times New Roman"')
@@ -504,7 +507,7 @@ def test_the_site_zip_works_opened_from_disk(built_book, tmp_path, browser):
         figures.nth(index).locator("svg").first.wait_for(state="attached", timeout=10_000)
     # The notebook link leads to a file of the unzipped site.
     href = page.locator("a.btn-download-notebook-button").get_attribute("href")
-    assert (site / chapter.docname).parent.joinpath(href).resolve().is_file()
+    assert (site / docname).parent.joinpath(href).resolve().is_file()
     page.close()
     assert not errors, errors
     foreign = [url for url in requests if not url.startswith(("file:", "data:", "blob:"))]
@@ -538,8 +541,9 @@ def test_downloaded_and_packed_notebooks_show_the_numbers_not_placeholders(built
     for chapter in CHAPTERS:
         notebook = nbformat.read(built_book / NOTEBOOKS / f"{chapter.slug}.ipynb", as_version=4)
         prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-        values = glued_values(built_book.parent, chapter.docname)
-        for match in GLUE_TEXT.finditer(chapter.source.read_text(encoding="utf-8")):
+        values = glued_values(built_book.parent, chapter.pages)
+        source = "".join(path.read_text(encoding="utf-8") for path in chapter.sources)
+        for match in GLUE_TEXT.finditer(source):
             assert glue_text(values[match[1]], match[2]) in prose, (chapter.slug, match[0])
 
 

@@ -32,10 +32,12 @@ CHARTS = {
     "timeline-2022-01-21-2024-12-31": lambda: timeline_chart("2022-01-21", "2024-12-31"),
 }
 FIGURE_PAGES = {
-    "chapters/causes.html": ["timeline-2022-01-01-2022-01-07", "places-map", "claims-lpg_price_kzt_per_litre"],
-    "chapters/article-4.html": ["claims-csto_personnel"],
+    "chapters/causes.html": ["claims-lpg_price_kzt_per_litre"],
+    "chapters/causes-spread.html": ["timeline-2022-01-01-2022-01-07", "places-map"],
+    "chapters/article-4-deployment.html": ["claims-csto_personnel"],
     "chapters/great-powers.html": ["reactions"],
-    "chapters/after.html": ["claims-deaths", "timeline-2022-01-21-2024-12-31"],
+    "chapters/after.html": ["claims-deaths"],
+    "chapters/after-politics.html": ["timeline-2022-01-21-2024-12-31"],
 }
 
 
@@ -211,7 +213,7 @@ def test_figures_draw_with_one_mark_per_row_and_no_request_elsewhere(chromium, s
 @pytest.mark.book
 @pytest.mark.browser
 def test_filters_change_what_the_timeline_and_the_map_show(chromium, site_url):
-    page, problems = open_page(chromium, f"{site_url}/chapters/causes.html")
+    page, problems = open_page(chromium, f"{site_url}/chapters/causes-spread.html")
     name = "timeline-2022-01-01-2022-01-07"
     everything = marks(page, name)
     events = timeline_between("2022-01-01", "2022-01-07")
@@ -242,7 +244,7 @@ def test_filters_change_what_the_timeline_and_the_map_show(chromium, site_url):
 @pytest.mark.book
 @pytest.mark.browser
 def test_the_claims_selector_switches_quantity(chromium, site_url):
-    page, problems = open_page(chromium, f"{site_url}/chapters/article-4.html")
+    page, problems = open_page(chromium, f"{site_url}/chapters/article-4-deployment.html")
     name = "claims-csto_personnel"
     assert len(marks(page, name)) == len(claims_for("csto_personnel"))
     page.locator(f"#figure-{name}").get_by_label("Quantity:").select_option(label="Deaths (people)")

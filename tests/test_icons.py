@@ -114,7 +114,7 @@ def test_pages_load_only_what_they_use(built_book):
         assert name not in glossary, name
     search = (built_book / "search.html").read_text(encoding="utf-8")
     assert "searchindex.js" in search and "searchtools.js" in search
-    causes = (built_book / "chapters" / "causes.html").read_text(encoding="utf-8")
+    causes = (built_book / "chapters" / "causes-spread.html").read_text(encoding="utf-8")
     for name in ("copybutton.js", "mystnb", "qantar-exercises.js", "qantar-figures.css"):
         assert name in causes, name
     # The deferred theme scripts are not preloaded: the style sheets get the bandwidth first.

@@ -4,8 +4,9 @@ A Sphinx extension (``sphinx.extra_extensions`` in ``_config.yml``). After a suc
 HTML build it writes, under ``_build/html/_downloads/``:
 
 - ``notebooks/<slug>.ipynb``: every chapter of the table of contents converted from
-  MyST Markdown with jupytext, without outputs; each chapter page links to its notebook
-  from the theme's download menu ("Notebook");
+  MyST Markdown with jupytext, without outputs, as one notebook (a chapter that spans pages
+  has them one after another); each page of a chapter links to its notebook from the
+  theme's download menu ("Notebook");
 - ``qandy-qantar-class-pack.zip``: the chapters as numbered notebooks, the ``qantar``
   package, the data, the question bank with the keys of assessed questions withheld
   (:func:`public_bank`), a ``requirements.txt`` and a how-to. Unzipped, it runs in a
@@ -307,6 +308,24 @@ def chapter_imports(code: str) -> set[str] | None:
     return {name.strip() for name in names.replace("\n", ",").split(",") if name.strip()}
 
 
+def import_cell(code: str, names: set[str], width: int = 88) -> str:
+    """The import cell ``code`` importing ``names`` (sorted, wrapped as the chapters write it), its comments kept."""
+    # the pages say "this page uses"; the notebook's one import serves the chapter
+    comments = [
+        line.replace("this page uses", "this chapter uses")
+        for line in code.splitlines()
+        if line.strip().startswith("#")
+    ]
+    lines, line = [], "   "
+    for name in sorted(names, key=str.lower):
+        if len(line) + len(name) + 2 > width:
+            lines.append(line)
+            line = "   "
+        line += f" {name},"
+    lines.append(line)
+    return "\n".join([*comments, "from qantar.chapters import (", *lines, ")"])
+
+
 def chapter_notebook(
     chapter: Chapter,
     book_title: str = "Qandy Qantar: Kazakhstan, January 2022",
@@ -339,7 +358,10 @@ def chapter_notebook(
     ]
     if repository_url:
         cells.append(nbformat.v4.new_code_cell(COLAB_SETUP.format(url=repository_url)))
-    imported: set[str] = set()
+    # One import for the notebook: the first page's, naming everything the chapter's pages import.
+    imports = [names for page in pages for cell in page.cells if (names := chapter_imports(cell.source)) is not None]
+    everything = set().union(*imports) if imports else set()
+    imported = False
     for number, (page, source) in enumerate(zip(pages, chapter.sources)):
         for cell in page.cells:
             if cell.cell_type == "markdown":
@@ -356,12 +378,10 @@ def chapter_notebook(
                 tags = cell.metadata.get("tags", [])
                 if BOOK_ONLY_TAG in tags and glued is not None:
                     continue
-                names = chapter_imports(cell.source)
-                if names is not None:
-                    # One import for the notebook: a later page's import of names already imported is dropped.
-                    if names <= imported:
+                if chapter_imports(cell.source) is not None:
+                    if imported:
                         continue
-                    imported |= names
+                    cell.source, imported = import_cell(cell.source, everything), True
                 cell.outputs, cell.execution_count = [], None
                 if SHOWN_TAG in tags:
                     # Shown as it is: drop the book's tags, which would hide it in JupyterLab too.

@@ -1,6 +1,6 @@
 """The numbers each chapter quotes in its prose, computed from the module's tables rather than typed.
 
-The book glues them into the text with one hidden cell per chapter::
+The book glues them into the text with one hidden cell on each page of the chapter that quotes them::
 
     from qantar.numbers import causes_numbers, glue_numbers
     glue_numbers(causes_numbers())
