@@ -32,10 +32,10 @@ VARIABLES = [answer_variable(n, e) for n, e in enumerate(EXERCISES, start=1)]
 
 
 @pytest.fixture(scope="module")
-def assignment(tmp_path_factory):
-    out = tmp_path_factory.mktemp("assignment") / "quiz"
-    assert qantar_main(["assign", "--chapter", CHAPTER, "--name", "quiz", "--out", str(out)]) == 0
-    return {"student": out / "student" / "quiz.ipynb", "autograder": next((out / "autograder").glob("*.zip"))}
+def assignment(guide_assignment):
+    """`qantar assign --chapter guide --name quiz` (made once for the session, in tests/conftest.py)."""
+    assert CHAPTER == "guide"
+    return guide_assignment
 
 
 def _is_answer_cell(notebook, cell, number) -> bool:

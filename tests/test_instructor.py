@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from qantar.cli import main as qantar_main
 from qantar.exercises import for_chapter
 from qantar.instructor import answer_variable, assign, question_name, select_exercises
+
+from conftest import ahead, failure_report, qantar_assign
 
 pytestmark = pytest.mark.book  # slow: real otter-grader runs
 
@@ -18,14 +20,10 @@ CHAPTER = "guide"
 
 
 @pytest.fixture(scope="module")
-def assignment(tmp_path_factory):
-    out = tmp_path_factory.mktemp("assignment") / "quiz"
-    assert qantar_main(["assign", "--chapter", CHAPTER, "--name", "quiz", "--out", str(out)]) == 0
-    return {
-        "student": out / "student" / "quiz.ipynb",
-        "autograder": next((out / "autograder").glob("*.zip")),
-        "exercises": for_chapter(CHAPTER),
-    }
+def assignment(guide_assignment):
+    """`qantar assign --chapter guide --name quiz` (made once for the session, in tests/conftest.py)."""
+    assert CHAPTER == "guide"
+    return {**guide_assignment, "exercises": for_chapter(CHAPTER)}
 
 
 def secrets(exercises) -> list[str]:
@@ -134,10 +132,31 @@ BOOK_CHAPTERS = sorted(
 )
 
 
+# `qantar assign --chapter CHAPTER` for every chapter, one after another, started ahead of the tests
+# (tests/conftest.py's Ahead) so that it runs while other modules do; each test reads its own.
+@ahead("chapter_assignments")
+def _assign_every_chapter(folder: Path, environment: dict[str, str]) -> dict:
+    made = {}
+    for chapter in BOOK_CHAPTERS:
+        out = folder / chapter
+        made[chapter] = out, qantar_assign(out, f"{chapter}-quiz", "--chapter", chapter, env=environment)
+    return made
+
+
+@pytest.fixture(scope="module")
+def chapter_assignments():
+    return ahead.result("chapter_assignments")
+
+
 @pytest.mark.parametrize("chapter", BOOK_CHAPTERS)
-def test_assign_works_for_every_chapter(chapter, tmp_path):
+def test_assign_works_for_every_chapter(chapter, chapter_assignments):
     """otter assign runs each chapter's solutions against its own tests: the notebooks are accepted."""
-    outputs = assign(select_exercises(chapter), f"{chapter}-quiz", tmp_path / chapter)
+    out, result = chapter_assignments[chapter]
+    assert result.returncode == 0, failure_report(result)
+    outputs = {
+        "student": out / "student" / f"{chapter}-quiz.ipynb",
+        "autograder": sorted((out / "autograder").glob("*.zip"))[-1],
+    }
     text = "\n".join(strings(json.loads(outputs["student"].read_text(encoding="utf-8"))))
     for secret in secrets(for_chapter(chapter)):
         assert secret not in text, f"{chapter}: the student notebook gives away {secret}"
