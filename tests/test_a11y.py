@@ -397,7 +397,7 @@ def check_by_key(page, exercise: dict, key: str) -> str | None:
     feedback = page.locator(f'[data-exercise-id="{exercise["id"]}"] .qantar-exercise__feedback')
     if feedback.get_attribute("role") != "status":
         return f"{exercise['id']}: the feedback is not a status region"
-    if feedback.get_attribute("data-correct") != "true" or "Correct" not in feedback.inner_text():
+    if feedback.get_attribute("data-correct") != "true" or "✔ Right" not in feedback.inner_text():
         return f"{exercise['id']}: the right answer, entered by keyboard, got {feedback.inner_text()!r}"
     return None
 

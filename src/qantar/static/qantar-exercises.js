@@ -143,7 +143,7 @@
     var feedback = section.querySelector(".qantar-exercise__feedback");
     feedback.textContent = "";
     var strong = document.createElement("strong");
-    strong.textContent = state === "right" ? "✔ Correct" : state === "wrong" ? "✘ Not yet" : "…";
+    strong.textContent = state === "right" ? "✔ Right" : state === "wrong" ? "✘ Not yet" : "…";
     feedback.appendChild(strong);
     var points = state === "right" ? key.points : (share || 0);
     var score = state === "unanswered" ? " " : " (" + points + " of " + key.points + ") — ";
