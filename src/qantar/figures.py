@@ -80,9 +80,9 @@ PHASES = (
     (
         "2022-06-05",
         "2022-11-20",
-        "New constitution, early election",
-        "chapters/after-politics.md",  # A new constitution and an early election
-        "A new constitution and an early election",
+        "Referendum, early election",
+        "chapters/after-politics.md",  # Constitutional amendments and an early election
+        "Constitutional amendments and an early election",
     ),
 )
 PHASE_ROW = "phases"  # the name of the row of the phases' labels, above the categories
