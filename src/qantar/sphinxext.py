@@ -496,6 +496,33 @@ def launch_links(settings: dict, notebook: str) -> list[dict]:
     ]
 
 
+def name_navigation_toggles(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """The sidebar's buttons that open a chapter's sections get a name ("Sections of Causes").
+
+    The theme (pydata-sphinx-theme's ``generate_toctree_html``) draws each as a ``<summary>`` that
+    holds only a chevron icon, which a screen reader cannot name (axe-core: summary-name, serious).
+    Its function is wrapped for the page: what it returns is the same tree, each unnamed toggle
+    labelled with the title of the page whose sections it opens.
+    """
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "qantar_named", False):
+        return
+
+    def named(*args, **kwargs):
+        tree = generate(*args, **kwargs)
+        if hasattr(tree, "select"):
+            for summary in tree.select("li.has-children > details > summary"):
+                if summary.get("aria-label") or summary.get_text(strip=True):
+                    continue
+                link = summary.parent.parent.find("a", class_="reference", recursive=False)
+                if link is not None and link.get_text(strip=True):
+                    summary["aria-label"] = f"Sections of {link.get_text(' ', strip=True)}"
+        return tree
+
+    named.qantar_named = True
+    context["generate_toctree_html"] = named
+
+
 def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     from qantar.downloads import book_chapters, chapter_of
 
@@ -545,6 +572,7 @@ def setup(app: Sphinx) -> dict:
     # launch and notebook buttons; last, the scripts the book never runs are dropped.
     app.connect("html-page-context", add_figure_scripts)
     app.connect("html-page-context", add_launch_buttons, priority=600)
+    app.connect("html-page-context", name_navigation_toggles, priority=600)  # after the theme's functions
     app.connect("html-page-context", downloads.add_notebook_button, priority=600)
     # build-finished: the class pack and notebooks; last of all, the site zip of everything.
     app.connect("build-finished", downloads.write_downloads, priority=800)
