@@ -30,14 +30,22 @@ def test_the_style_sheet_names_what_it_cannot_draw():
 
 
 def test_no_page_loads_font_awesome_and_every_icon_has_a_rule(built_book):
-    css = (built_book / "_static" / icons.CSS).read_text(encoding="utf-8")
+    from qantar.pageassets import THEME_SHEET
+
+    css = (built_book / "_static" / THEME_SHEET).read_text(encoding="utf-8")
     assert not (built_book / "_static" / "scripts" / "fontawesome.js").exists()
+    # the icons' sheet is folded into the one theme sheet, and nothing is left to fetch a font
+    assert not (built_book / "_static" / icons.CSS).exists()
+    assert not list((built_book / "_static" / "vendor" / "fontawesome").rglob("fa-*")), "Font Awesome's fonts shipped"
+    assert "@font-face" not in css and "webfonts/" not in css
     for page in built_book.rglob("*.html"):
-        if page.relative_to(built_book).parts[0] == "_static":
+        if page.relative_to(built_book).parts[0] in ("_static", "_sources"):
             continue
         text = page.read_text(encoding="utf-8")
         assert icons.SCRIPT not in text, page
-        assert icons.CSS in text, page
+        assert re.search(re.escape(THEME_SHEET) + r"\?v=[0-9a-f]{12}\"", text), page
+        for sheet in ("styles/theme.css", "styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css"):
+            assert sheet not in text, (page, sheet)
         for classes in icons.CLASS_ATTRIBUTE.findall(text):
             for name in icons.names_in(classes):
                 assert f".fa-{name} {{" in css, (page.name, name)
@@ -98,14 +106,18 @@ def test_a_page_keeps_only_the_assets_its_content_uses():
     assert needed("qantar-exercises.js", '<section class="qantar-exercise">')
     assert needed("togglebutton.js", '<div class="admonition dropdown">')
     assert not needed("sphinx-thebe.css", code)
-    for asset in ("doctools.js", "qantar.css", "qantar-icons.css", "scripts/bootstrap.js"):
+    for asset in ("doctools.js", "qantar.css", "scripts/bootstrap.js"):
         assert needed(asset, plain), asset
+    # folded into the one theme sheet, linked by the theme's macros
+    assert not needed("styles/sphinx-book-theme.css", plain) and not needed("qantar-icons.css", plain)
     from sphinx.builders.html._assets import _JavaScript
 
     thebe_config = _JavaScript("", body='const THEBE_JS_URL = "https://unpkg.com/thebe"')
     widget_state = _JavaScript("", type="application/vnd.jupyter.widget-state+json", body="{}")
     assert not needed(thebe_config, code) and not needed(widget_state, code)
     assert not needed("sphinx-thebe.js", code)
+    toggle_settings = _JavaScript("", body="let toggleHintShow = 'Click to show';")
+    assert not needed(toggle_settings, plain) and needed(toggle_settings, '<div class="admonition dropdown">')
 
 
 def test_pages_load_only_what_they_use(built_book):
