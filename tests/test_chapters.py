@@ -51,9 +51,14 @@ def test_the_six_chapters_are_in_the_table_of_contents_in_order():
     assert SLUGS == EXPECTED
 
 
+def chapter_named(slug: str):
+    """The chapter ``slug`` of the table of contents (its pages, its sources)."""
+    return next(c for c in book_chapters(REPO) if c.slug == slug)
+
+
 def read(slug: str):
     """The chapter as the book has it: its pages' cells, one page after another."""
-    chapter = next(c for c in book_chapters(REPO) if c.slug == slug)
+    chapter = chapter_named(slug)
     notebook = jupytext.read(chapter.sources[0])
     for source in chapter.sources[1:]:
         notebook.cells += jupytext.read(source).cells
@@ -97,7 +102,7 @@ def test_objectives_discussion_summary(slug):
         if line.startswith("#")
     ]
     # one title per page of the chapter, each page's first heading
-    pages = next(c for c in book_chapters(REPO) if c.slug == slug).sources
+    pages = chapter_named(slug).sources
     assert sum(1 for h in headings if h.startswith("# ")) == len(pages)
     for source in pages:
         assert next(
@@ -171,8 +176,7 @@ def test_numbers_from_the_data_are_glued_by_one_short_hidden_cell(slug):
     used = set(re.findall(r"\{glue:text\}`([^`:]+)", markdown))
     assert used and used == set(numbers(slug)), (slug, used ^ set(numbers(slug)))
     function = slug.replace("-", "_") + "_numbers"
-    chapter = next(c for c in book_chapters(REPO) if c.slug == slug)
-    for source in chapter.sources:
+    for source in chapter_named(slug).sources:
         # each page of the chapter that quotes a number glues the chapter's numbers, in one cell
         page = jupytext.read(source)
         quotes = any("{glue:text}" in c.source for c in page.cells if c.cell_type == "markdown")

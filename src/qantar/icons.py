@@ -29,10 +29,12 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 from qantar.stylesheets import (
+    CLASS_ATTRIBUTE,
     GLYPH_RULE,
     NESTED,
     THEME_SHEET,
     THEME_SOURCES,
+    built_pages,
     declarations,
     rules,
     site_names,
@@ -49,7 +51,6 @@ MODIFIERS = {
     "border", "inverse", "stack", "stack-1x", "stack-2x", "flip", "rotate-90", "rotate-180", "rotate-270",
     "flip-horizontal", "flip-vertical", "pull-left", "pull-right", "beat", "fade", "bounce", "shake", "ul", "li",
 }  # fmt: skip
-CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
 ICON_CLASS = re.compile(r"\bfa-([a-z0-9]+(?:-[a-z0-9]+)*)")
 ENTRY = re.compile(
     r'(?:"([a-z0-9-]+)"|\b([a-z0-9]+)):\[(\d+),(\d+),\[([^\]]*)\],"([0-9a-f]*)",'
@@ -246,9 +247,7 @@ def write_icons(app: Sphinx, exception) -> None:
     if not script.is_file():
         return
     needed: set[str] = set()
-    for page in outdir.rglob("*.html"):
-        if page.relative_to(outdir).parts[0] == "_static":
-            continue  # the theme's templates, copied as files: not pages
+    for page in built_pages(outdir):
         text = page.read_text(encoding="utf-8", errors="replace")
         if SCRIPT in text:
             raise ExtensionError(f"{page.relative_to(outdir)} still loads Font Awesome's script")

@@ -54,7 +54,14 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
-from qantar.stylesheets import THEME_SHEET, THEME_SOURCES, purge_custom_properties, purge_rules, site_names
+from qantar.stylesheets import (
+    THEME_SHEET,
+    THEME_SOURCES,
+    built_pages,
+    purge_custom_properties,
+    purge_rules,
+    site_names,
+)
 
 LAYOUT = """{%- extends "!layout.html" %}
 {#- Written by qantar.pageassets: the theme loads Sphinx's search tools and the whole search index
@@ -130,8 +137,6 @@ def write_layout(app: Sphinx, config) -> None:
 
 # --------------------------------------------------------------------------- the one theme sheet
 
-# The one theme sheet: cut by qantar.stylesheets, written here after the build.
-
 
 def write_theme_sheet(app: Sphinx, exception) -> None:
     """After an HTML build: the theme's sheets and the icons' sheet as one sheet cut to what the
@@ -153,7 +158,7 @@ def write_theme_sheet(app: Sphinx, exception) -> None:
     theme = purge_custom_properties(theme, texts + others)
     css = (
         "/* The theme's style sheets (Sphinx's basic.css, pydata-sphinx-theme, sphinx-book-theme; Bootstrap:\n"
-        "   MIT), cut by qantar.pageassets to the rules this site can use, then the icons (qantar.icons). */\n"
+        "   MIT), cut by qantar.stylesheets to the rules this site can use, then the icons (qantar.icons). */\n"
         + theme
         + "\n"
         + icons
@@ -163,9 +168,7 @@ def write_theme_sheet(app: Sphinx, exception) -> None:
         icons_sheet.unlink()
     digest = hashlib.sha256(css.encode("utf-8")).hexdigest()[:12]
     link = re.compile(re.escape(THEME_SHEET) + r'(\?[^"]*)?"')
-    for page in Path(app.outdir).rglob("*.html"):
-        if page.relative_to(app.outdir).parts[0] in ("_static", "_sources"):
-            continue
+    for page in built_pages(Path(app.outdir)):
         text = page.read_text(encoding="utf-8")
         linked = link.sub(f'{THEME_SHEET}?v={digest}"', text)
         if linked != text:

@@ -19,6 +19,13 @@ NAME = re.compile(r"([.#]?)(-?[_a-zA-Z][\w-]*)")
 # Font Awesome's own glyph rules (`.fa-bars:before{content:"\f0c9"}`): the icons are masks now.
 GLYPH_RULE = re.compile(r"^\.fa-[\w-]+::?(?:before|after)$")
 FONT_AWESOME = re.compile(r"Font Awesome", re.I)
+CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
+
+
+def built_pages(outdir: Path) -> list[Path]:
+    """The HTML pages of a build, in order (not the theme's templates that ``_static`` holds as files)."""
+    skip = ("_static", "_sources")
+    return sorted(p for p in Path(outdir).rglob("*.html") if p.relative_to(outdir).parts[0] not in skip)
 
 
 def rules(css: str) -> list[tuple[str, str | None]]:
@@ -171,13 +178,11 @@ def site_names(outdir: Path) -> tuple[set[str], str]:
     properties they read."""
     names: set[str] = set()
     texts = []
-    for page in sorted(outdir.rglob("*.html")):
-        if page.relative_to(outdir).parts[0] in ("_static", "_sources"):
-            continue
+    for page in built_pages(outdir):
         text = page.read_text(encoding="utf-8", errors="replace")
         texts.append(text)
         names |= {tag.lower() for tag in re.findall(r"<([a-zA-Z][\w-]*)", text)}
-        for classes in re.findall(r'\bclass="([^"]*)"', text):
+        for classes in CLASS_ATTRIBUTE.findall(text):
             names |= set(classes.split())
         names |= set(re.findall(r'\bid="([^"]*)"', text))
     for script in sorted((outdir / "_static").rglob("*.js")):
